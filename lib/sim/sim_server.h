@@ -1,0 +1,51 @@
+/* A simulated Kubernetes API server on loopback: enough of kube-apiserver,
+ * metrics-server and the custom/external metrics adapters to run the real
+ * controller against a cluster state held in memory. Used by the
+ * end-to-end tests, the demo and the benchmark.
+ *
+ * The state is the `objects` of a case (FORMAT.md): HPAs, scale targets,
+ * pods, pod metrics, custom and external metrics. Every write the
+ * controller makes (scale, HPA status, events) is applied and recorded. */
+#ifndef HPAC_SIM_SIM_SERVER_H
+#define HPAC_SIM_SIM_SERVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hpac_sim_server hpac_sim_server;
+
+typedef struct hpac_sim_options {
+    uint16_t port;      /* 0: an ephemeral port on 127.0.0.1 */
+    const char *token;  /* bearer token required on every request; NULL: none */
+} hpac_sim_options;
+
+/* Starts serving `objects` (a case's "objects" member; borrowed, copied).
+ * Time placeholders are resolved at each response. NULL with err on
+ * failure. */
+hpac_sim_server *hpac_sim_start(const json_t *objects, const hpac_sim_options *opts, char *err,
+                                size_t errsize);
+uint16_t hpac_sim_port(const hpac_sim_server *sim);
+void hpac_sim_stop(hpac_sim_server *sim);
+
+/* What the controller wrote, in order. Each record is
+ * {"verb": "PUT"|"PATCH"|"POST", "path": "...", "body": {...}}.
+ * New reference (a snapshot). */
+json_t *hpac_sim_writes(hpac_sim_server *sim);
+
+/* The current object of a kind, after the writes: "hpa" (by namespace and
+ * name) or "target" (by namespace and name). New reference or NULL. */
+json_t *hpac_sim_get(hpac_sim_server *sim, const char *kind, const char *ns, const char *name);
+
+/* Fault injection: requests whose path starts with `path_prefix` (and whose
+ * method matches, NULL = any) are answered with `status` and `body`
+ * (verbatim; NULL = a Kubernetes Status), after `delay_ms`. */
+void hpac_sim_inject(hpac_sim_server *sim, const char *method, const char *path_prefix, int status,
+                     const char *body, int delay_ms);
+void hpac_sim_clear_injections(hpac_sim_server *sim);
+
+/* Total requests served, by everyone (for the benchmark). */
+uint64_t hpac_sim_request_count(hpac_sim_server *sim);
+
+#endif
