@@ -83,7 +83,8 @@ int hpac_sync_rescaled(hpac_sync_decision *d, const hpac_hpa *hpa, hpac_history 
 
 /* After a failed scale write: AbleToScale False FailedUpdateScale, the
  * FailedRescale event, desired replicas back to current. */
-int hpac_sync_rescale_failed(hpac_sync_decision *d, const char *error, int64_t now_ms);
+int hpac_sync_rescale_failed(hpac_sync_decision *d, const hpac_hpa *hpa, const char *error,
+                             int64_t now_ms);
 
 void hpac_sync_decision_clear(hpac_sync_decision *d);
 

@@ -19,3 +19,19 @@ void hpac_test_free_paths(char **paths, size_t count);
 json_t *hpac_test_load_json(const char *path);
 
 #endif
+
+/* What one sync did, as a test saw it: whether the scale was written, the
+ * target's spec.replicas afterwards, the HPA status written (borrowed,
+ * may be NULL) and the events recorded (borrowed JSON array of objects
+ * with "type" ("Normal"/"Warning"), "reason", "message"). */
+typedef struct hpac_test_outcome {
+    int scaled;
+    long replicas;
+    const json_t *status;
+    const json_t *events;
+} hpac_test_outcome;
+
+/* Checks a case's `expect` (FORMAT.md) against an outcome. Returns 1 when
+ * it matches, else 0 with the first difference described in `why`. */
+int hpac_test_check_expect(const json_t *expect, const hpac_test_outcome *outcome, char *why,
+                           size_t whysize);
