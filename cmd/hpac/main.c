@@ -1,14 +1,45 @@
-/* hpac: entry point. Flags, wiring, signals and teardown live here; the
- * logic lives in lib/. */
+/* hpac: entry point. Flags, wiring and exit status live here; the logic
+ * lives in lib/. */
+#include "controller/once.h"
+#include "controller/options.h"
+#include "util/log.h"
+
 #include <stdio.h>
 #include <string.h>
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        printf("hpac %s\n", HPAC_VERSION);
-        return 0;
+    hpac_options opts;
+    char err[512];
+    hpac_options_defaults(&opts);
+    if (hpac_options_parse(&opts, argc, argv, err, sizeof(err))) {
+        fprintf(stderr, "hpac: %s (see hpac --help)\n", err);
+        hpac_options_free(&opts);
+        return 2;
     }
-    fprintf(stderr, "hpac: the controller is not wired yet\n");
-    return 1;
+    hpac_log_configure(opts.json_logs ? HPAC_LOG_JSON : HPAC_LOG_TEXT, opts.verbosity, stderr);
+    int status = 0;
+    switch (opts.command) {
+    case HPAC_CMD_HELP:
+        fputs(hpac_options_usage(), stdout);
+        break;
+    case HPAC_CMD_VERSION:
+        printf("hpac %s\n", HPAC_VERSION);
+        break;
+    case HPAC_CMD_RUN:
+        if (opts.once) {
+            status = hpac_run_once(&opts);
+        } else {
+            fprintf(stderr, "hpac: the long-running controller is not available yet; use --once\n");
+            status = 2;
+        }
+        break;
+    case HPAC_CMD_DEMO:
+    case HPAC_CMD_SIMULATE:
+        fprintf(stderr, "hpac: this command is not available yet\n");
+        status = 2;
+        break;
+    }
+    hpac_options_free(&opts);
+    return status;
 }

@@ -1,0 +1,760 @@
+/* The reconcile is a small state machine on the event loop: each step
+ * starts requests and the last completion of a step starts the next. Every
+ * in-flight handle is remembered so that a cancel stops them all. */
+#include "controller/reconcile.h"
+
+#include "controller/events.h"
+#include "hpa/hpa.h"
+#include "hpa/labels.h"
+#include "hpa/metric_data.h"
+#include "hpa/sync.h"
+#include "metrics/metrics_client.h"
+#include "util/log.h"
+#include "util/strutil.h"
+#include "util/timeutil.h"
+
+#include <ev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct metric_slot {
+    hpac_reconcile *owner;
+    size_t index;
+    hpac_discovery_call *resolving;
+    hpac_metrics_call *fetching;
+    char *error;
+    bool has_usage, has_samples, has_values;
+    hpac_pod_usage_list usage;
+    hpac_pod_sample_list samples;
+    hpac_value_list values;
+} metric_slot;
+
+typedef struct event_slot {
+    hpac_reconcile *owner;
+    hpac_kube_call *call;
+} event_slot;
+
+struct hpac_reconcile {
+    const hpac_reconcile_env *env;
+    json_t *hpa_json;
+    hpac_hpa hpa;
+    hpac_history *history;
+    hpac_reconcile_done_fn done;
+    void *ctx;
+    int64_t now_ms;
+
+    hpac_discovery_call *resolving;
+    hpac_kube_call *call; /* the one sequential request in flight */
+    size_t pending;       /* parallel requests in flight (metrics, events) */
+
+    char *scale_path;
+    json_t *scale_json;
+    hpac_scale scale;
+    char *scale_error;
+    char *selector; /* the scale's, when usable */
+    hpac_pod *pods;
+    size_t pod_count;
+    char *pods_error;
+    metric_slot *metrics;
+    hpac_sync_decision decision;
+    bool decided;
+    bool status_retried;
+    json_t *new_status;
+    event_slot *events;
+    size_t event_count;
+
+    ev_timer finish_timer; /* completes from the loop when nothing is pending */
+    hpac_reconcile_report report;
+    char *report_error;
+};
+
+static void start_scale_read(hpac_reconcile *r);
+static void start_pods(hpac_reconcile *r);
+static void start_metrics(hpac_reconcile *r);
+static void decide(hpac_reconcile *r);
+static void write_status(hpac_reconcile *r);
+static void write_events(hpac_reconcile *r);
+static void finish(hpac_reconcile *r);
+
+/* ---- paths ------------------------------------------------------------ */
+
+/* "apps/v1" -> ("apps", "v1"); "v1" -> ("", "v1"). 0 or -1 when malformed. */
+static int split_group_version(const char *api_version, char *group, size_t gsize, char *version,
+                               size_t vsize)
+{
+    if (!api_version || !*api_version)
+        return -1;
+    const char *slash = strchr(api_version, '/');
+    if (!slash) {
+        group[0] = '\0';
+        hpac_strlcpy(version, api_version, vsize);
+        return 0;
+    }
+    if (slash == api_version || !slash[1] || strchr(slash + 1, '/'))
+        return -1;
+    size_t glen = (size_t)(slash - api_version);
+    if (glen >= gsize)
+        return -1;
+    memcpy(group, api_version, glen);
+    group[glen] = '\0';
+    hpac_strlcpy(version, slash + 1, vsize);
+    return 0;
+}
+
+static char *group_version_prefix(const char *api_version)
+{
+    char group[256], version[64];
+    if (split_group_version(api_version, group, sizeof(group), version, sizeof(version)))
+        return NULL;
+    return group[0] ? hpac_format("/apis/%s/%s", group, version) : hpac_format("/api/%s", version);
+}
+
+char *hpac_hpa_collection_path(const char *hpa_api, const char *ns)
+{
+    char *prefix = group_version_prefix(hpa_api);
+    char *path = NULL;
+    if (prefix && ns && *ns) {
+        char *ens = hpac_kube_escape(ns);
+        path = ens ? hpac_format("%s/namespaces/%s/horizontalpodautoscalers", prefix, ens) : NULL;
+        free(ens);
+    } else if (prefix) {
+        path = hpac_format("%s/horizontalpodautoscalers", prefix);
+    }
+    free(prefix);
+    return path;
+}
+
+static char *hpa_status_path(const hpac_reconcile *r)
+{
+    char *collection = hpac_hpa_collection_path(r->env->options->hpa_api, r->hpa.namespace);
+    char *name = hpac_kube_escape(r->hpa.name);
+    char *path = collection && name ? hpac_format("%s/%s/status", collection, name) : NULL;
+    free(collection);
+    free(name);
+    return path;
+}
+
+/* ---- completion ------------------------------------------------------- */
+
+static void set_report_error(hpac_reconcile *r, const char *error)
+{
+    if (r->report_error || !error)
+        return;
+    r->report_error = hpac_strdup(error);
+    r->report.error = r->report_error;
+}
+
+static void release(hpac_reconcile *r)
+{
+    struct ev_loop *loop = hpac_kube_loop(r->env->kube);
+    ev_timer_stop(loop, &r->finish_timer);
+    hpac_discovery_cancel(r->resolving);
+    hpac_kube_cancel(r->call);
+    if (r->metrics) {
+        for (size_t i = 0; i < r->hpa.metric_count; i++) {
+            metric_slot *m = &r->metrics[i];
+            hpac_discovery_cancel(m->resolving);
+            hpac_metrics_cancel(m->fetching);
+            free(m->error);
+            hpac_pod_usage_list_clear(&m->usage);
+            hpac_pod_sample_list_clear(&m->samples);
+            hpac_value_list_clear(&m->values);
+        }
+        free(r->metrics);
+    }
+    for (size_t i = 0; i < r->event_count; i++)
+        hpac_kube_cancel(r->events[i].call);
+    free(r->events);
+    json_decref(r->new_status);
+    hpac_sync_decision_clear(&r->decision);
+    hpac_pods_free(r->pods, r->pod_count);
+    free(r->pods_error);
+    free(r->selector);
+    free(r->scale_error);
+    hpac_scale_clear(&r->scale);
+    json_decref(r->scale_json);
+    free(r->scale_path);
+    hpac_hpa_clear(&r->hpa);
+    json_decref(r->hpa_json);
+    free(r->report_error);
+    free(r);
+}
+
+static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    hpac_reconcile *r = w->data;
+    ev_timer_stop(loop, w);
+    r->done(r->ctx, &r->report);
+    release(r);
+}
+
+/* Completes from the loop, never from inside a caller's stack frame. */
+static void finish(hpac_reconcile *r)
+{
+    struct ev_loop *loop = hpac_kube_loop(r->env->kube);
+    ev_timer_init(&r->finish_timer, on_finish_timer, 0., 0.);
+    r->finish_timer.data = r;
+    ev_timer_start(loop, &r->finish_timer);
+}
+
+/* ---- an HPA that cannot be decoded ------------------------------------- */
+
+static void on_invalid_status_written(void *ctx, const hpac_kube_response *resp)
+{
+    hpac_reconcile *r = ctx;
+    r->call = NULL;
+    if (resp->error)
+        hpac_warn("writing the status of an invalid HPA failed: %s", resp->error);
+    write_events(r);
+}
+
+/* Reports a spec we cannot act on: ScalingActive False InvalidSpec with
+ * the decoder's message, an event and a log line. */
+static void report_invalid_spec(hpac_reconcile *r, const char *error)
+{
+    const json_t *meta = json_object_get(r->hpa_json, "metadata");
+    const char *ns = json_string_value(json_object_get(meta, "namespace"));
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    r->report.failed = true;
+    set_report_error(r, error);
+    hpac_warn("HPA %s/%s is invalid: %s", ns ? ns : "?", name ? name : "?", error);
+    if (!ns || !name || r->env->options->dry_run) {
+        finish(r);
+        return;
+    }
+    free(r->hpa.namespace);
+    free(r->hpa.name);
+    r->hpa.namespace = hpac_strdup(ns);
+    r->hpa.name = hpac_strdup(name);
+    r->hpa.uid = hpac_strdup(json_string_value(json_object_get(meta, "uid")));
+    char *message = hpac_format("the HPA spec is invalid: %s", error);
+    hpac_event ev = {.warning = true, .reason = "InvalidSpec", .message = message};
+    /* Keep the other conditions; replace ScalingActive. */
+    json_t *conditions = json_array();
+    const json_t *old = json_object_get(json_object_get(r->hpa_json, "status"), "conditions");
+    size_t i;
+    const json_t *c;
+    json_array_foreach(old, i, c)
+    {
+        const char *type = json_string_value(json_object_get(c, "type"));
+        if (!type || strcmp(type, "ScalingActive") != 0)
+            json_array_append(conditions, (json_t *)c);
+    }
+    char stamp[HPAC_RFC3339_MAX];
+    hpac_time_format_rfc3339(r->now_ms, stamp, sizeof(stamp));
+    json_array_append_new(conditions,
+                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "ScalingActive", "status",
+                                    "False", "lastTransitionTime", stamp, "reason", "InvalidSpec",
+                                    "message", message ? message : error));
+    json_t *patch = json_pack("{s:{s:o}}", "status", "conditions", conditions);
+    char *path = hpa_status_path(r);
+    r->decision.events = calloc(1, sizeof(hpac_event));
+    if (r->decision.events && message) {
+        r->decision.events[0].warning = true;
+        r->decision.events[0].reason = hpac_strdup(ev.reason);
+        r->decision.events[0].message = hpac_strdup(message);
+        r->decision.event_count = 1;
+    }
+    if (path && patch)
+        r->call = hpac_kube_request(r->env->kube, "PATCH", path, patch,
+                                    "application/merge-patch+json", on_invalid_status_written, r);
+    free(path);
+    json_decref(patch);
+    free(message);
+    if (!r->call)
+        write_events(r);
+}
+
+/* ---- scale ------------------------------------------------------------ */
+
+static void scale_failed(hpac_reconcile *r, const char *error)
+{
+    r->scale_error = hpac_strdup(error ? error : "unknown error");
+    decide(r);
+}
+
+static void on_scale_read(void *ctx, const hpac_kube_response *resp)
+{
+    hpac_reconcile *r = ctx;
+    r->call = NULL;
+    char err[512];
+    if (resp->error || !resp->body) {
+        scale_failed(r, resp->error ? resp->error : "empty scale response");
+        return;
+    }
+    if (hpac_scale_from_json(resp->body, &r->scale, err, sizeof(err))) {
+        char *msg = hpac_format("invalid Scale from %s: %s", r->scale_path, err);
+        scale_failed(r, msg ? msg : err);
+        free(msg);
+        return;
+    }
+    r->scale_json = json_incref(resp->body);
+    start_pods(r);
+}
+
+static void on_target_resolved(void *ctx, const char *resource, const char *error)
+{
+    hpac_reconcile *r = ctx;
+    r->resolving = NULL;
+    if (!resource) {
+        scale_failed(r, error);
+        return;
+    }
+    const hpac_object_ref *ref = &r->hpa.scale_target_ref;
+    char *prefix = group_version_prefix(ref->api_version);
+    char *ens = hpac_kube_escape(r->hpa.namespace);
+    char *ename = hpac_kube_escape(ref->name);
+    if (prefix && ens && ename)
+        r->scale_path =
+            hpac_format("%s/namespaces/%s/%s/%s/scale", prefix, ens, resource, ename);
+    free(prefix);
+    free(ens);
+    free(ename);
+    if (r->scale_path)
+        r->call = hpac_kube_request(r->env->kube, "GET", r->scale_path, NULL, NULL, on_scale_read,
+                                    r);
+    if (!r->call)
+        scale_failed(r, "unable to start the scale request");
+}
+
+static void start_scale_read(hpac_reconcile *r)
+{
+    const hpac_object_ref *ref = &r->hpa.scale_target_ref;
+    char group[256], version[64];
+    if (split_group_version(ref->api_version, group, sizeof(group), version, sizeof(version))) {
+        char *msg = hpac_format("unexpected GroupVersion string: %s",
+                                ref->api_version ? ref->api_version : "");
+        scale_failed(r, msg ? msg : "invalid apiVersion");
+        free(msg);
+        return;
+    }
+    r->resolving = hpac_discovery_resolve(r->env->discovery, ref->api_version, ref->kind,
+                                          on_target_resolved, r);
+    if (!r->resolving)
+        scale_failed(r, "unable to start discovery");
+}
+
+/* ---- pods --------------------------------------------------------------- */
+
+static void on_pods_listed(void *ctx, const hpac_kube_response *resp)
+{
+    hpac_reconcile *r = ctx;
+    r->call = NULL;
+    char err[512];
+    if (resp->error || !resp->body) {
+        r->pods_error = hpac_format("unable to get pods while calculating replica count: %s",
+                                    resp->error ? resp->error : "empty response");
+    } else if (hpac_pods_from_list_json(resp->body, &r->pods, &r->pod_count, err, sizeof(err))) {
+        r->pods_error = hpac_format("unable to get pods while calculating replica count: %s",
+                                    err);
+    }
+    start_metrics(r);
+}
+
+static void start_pods(hpac_reconcile *r)
+{
+    if (!hpac_sync_needs_metrics(&r->hpa, &r->scale) || !r->scale.selector ||
+        !*r->scale.selector) {
+        decide(r);
+        return;
+    }
+    hpac_selector *sel = hpac_selector_parse(r->scale.selector, NULL, 0);
+    if (!sel) {
+        decide(r); /* the decision reports the invalid selector */
+        return;
+    }
+    hpac_selector_free(sel);
+    r->selector = hpac_strdup(r->scale.selector);
+    if (r->env->pod_source) {
+        if (r->env->pod_source(r->env->pod_source_ctx, r->hpa.namespace, r->selector, &r->pods,
+                               &r->pod_count))
+            r->pods_error = hpac_strdup("unable to get pods while calculating replica count");
+        start_metrics(r);
+        return;
+    }
+    char *ens = hpac_kube_escape(r->hpa.namespace);
+    char *esel = hpac_kube_escape(r->selector);
+    char *path = ens && esel ? hpac_format("/api/v1/namespaces/%s/pods?labelSelector=%s", ens,
+                                           esel)
+                             : NULL;
+    free(ens);
+    free(esel);
+    if (path)
+        r->call = hpac_kube_request(r->env->kube, "GET", path, NULL, NULL, on_pods_listed, r);
+    free(path);
+    if (!r->call) {
+        r->pods_error = hpac_strdup("unable to start listing pods");
+        start_metrics(r);
+    }
+}
+
+/* ---- metrics ------------------------------------------------------------ */
+
+static void metric_settled(hpac_reconcile *r)
+{
+    if (--r->pending == 0)
+        decide(r);
+}
+
+static void on_metric_fetched(void *ctx, hpac_metrics_result *result)
+{
+    metric_slot *m = ctx;
+    m->fetching = NULL;
+    if (result->error) {
+        m->error = hpac_strdup(result->error);
+    } else {
+        /* Take the lists; the result is cleared after this callback. */
+        m->usage = result->usage;
+        m->samples = result->samples;
+        m->values = result->values;
+        memset(&result->usage, 0, sizeof(result->usage));
+        memset(&result->samples, 0, sizeof(result->samples));
+        memset(&result->values, 0, sizeof(result->values));
+        m->has_usage = m->has_samples = m->has_values = true;
+    }
+    metric_settled(m->owner);
+}
+
+static void fetch_metric(metric_slot *m, const char *object_resource)
+{
+    hpac_reconcile *r = m->owner;
+    const hpac_metric_spec *spec = &r->hpa.metrics[m->index];
+    m->fetching = hpac_metrics_fetch(r->env->kube, r->hpa.namespace, r->selector, spec,
+                                     object_resource, on_metric_fetched, m);
+    if (!m->fetching) {
+        /* Nothing to read (unknown type, invalid selector): the decision
+         * reports it. */
+        metric_settled(r);
+    }
+}
+
+static void on_object_resolved(void *ctx, const char *resource, const char *error)
+{
+    metric_slot *m = ctx;
+    m->resolving = NULL;
+    if (!resource) {
+        m->error = hpac_format("unable to map the described object: %s",
+                               error ? error : "unknown kind");
+        metric_settled(m->owner);
+        return;
+    }
+    fetch_metric(m, resource);
+}
+
+static void start_metrics(hpac_reconcile *r)
+{
+    size_t n = r->hpa.metric_count;
+    r->metrics = calloc(n ? n : 1, sizeof(*r->metrics));
+    if (!r->metrics) {
+        r->pods_error = r->pods_error ? r->pods_error : hpac_strdup("out of memory");
+        decide(r);
+        return;
+    }
+    if (r->pods_error || n == 0) {
+        decide(r);
+        return;
+    }
+    /* One extra count holds the phase open until every fetch has started. */
+    r->pending = n + 1;
+    for (size_t i = 0; i < n; i++) {
+        metric_slot *m = &r->metrics[i];
+        m->owner = r;
+        m->index = i;
+        const hpac_metric_spec *spec = &r->hpa.metrics[i];
+        const hpac_object_ref *obj = &spec->described_object;
+        bool namespace_object = obj->kind && strcmp(obj->kind, "Namespace") == 0 &&
+                                (!obj->api_version || !strchr(obj->api_version, '/'));
+        if (spec->type == HPAC_METRIC_OBJECT && !namespace_object) {
+            m->resolving = hpac_discovery_resolve(r->env->discovery, obj->api_version, obj->kind,
+                                                  on_object_resolved, m);
+            if (!m->resolving) {
+                m->error = hpac_strdup("unable to start discovery");
+                metric_settled(r);
+            }
+            continue;
+        }
+        fetch_metric(m, NULL);
+    }
+    metric_settled(r);
+}
+
+/* ---- decision and writes ------------------------------------------------ */
+
+static void log_decision(const hpac_reconcile *r)
+{
+    const hpac_sync_decision *d = &r->decision;
+    const char *dry = r->env->options->dry_run ? " (dry run: not written)" : "";
+    if (d->rescale)
+        hpac_info(0, "Rescaling HPA=\"%s/%s\" target=\"%s/%s\" currentReplicas=%d "
+                     "desiredReplicas=%d reason=\"%s\"%s",
+                  r->hpa.namespace, r->hpa.name, r->hpa.scale_target_ref.kind,
+                  r->hpa.scale_target_ref.name, d->current_replicas, d->desired_replicas,
+                  d->rescale_reason ? d->rescale_reason : "", dry);
+    else if (d->error)
+        hpac_warn("HPA=\"%s/%s\" could not decide: %s%s", r->hpa.namespace, r->hpa.name, d->error,
+                  dry);
+    else
+        hpac_info(2, "Decided not to scale HPA=\"%s/%s\" replicas=%d%s", r->hpa.namespace,
+                  r->hpa.name, d->current_replicas, dry);
+}
+
+static void on_scale_written(void *ctx, const hpac_kube_response *resp)
+{
+    hpac_reconcile *r = ctx;
+    r->call = NULL;
+    int64_t now = hpac_clock_wall_ms();
+    int rc;
+    if (resp->error) {
+        rc = hpac_sync_rescale_failed(&r->decision, &r->hpa, resp->error, now);
+        r->report.failed = true;
+        set_report_error(r, r->decision.error);
+        hpac_warn("HPA=\"%s/%s\": scale write failed: %s", r->hpa.namespace, r->hpa.name,
+                  resp->error);
+    } else {
+        rc = hpac_sync_rescaled(&r->decision, &r->hpa, r->history, now);
+        r->report.scaled = true;
+        r->report.from = r->decision.current_replicas;
+        r->report.to = r->decision.desired_replicas;
+        hpac_info(0, "Successfully rescaled HPA=\"%s/%s\" currentReplicas=%d desiredReplicas=%d "
+                     "reason=\"%s\"",
+                  r->hpa.namespace, r->hpa.name, r->decision.current_replicas,
+                  r->decision.desired_replicas,
+                  r->decision.rescale_reason ? r->decision.rescale_reason : "");
+    }
+    if (rc)
+        hpac_error("out of memory recording the outcome of HPA=\"%s/%s\"", r->hpa.namespace,
+                   r->hpa.name);
+    write_status(r);
+}
+
+static void write_scale(hpac_reconcile *r)
+{
+    json_t *body = json_deep_copy(r->scale_json);
+    json_t *spec = body ? json_object_get(body, "spec") : NULL;
+    if (body && !json_is_object(spec)) {
+        spec = json_object();
+        json_object_set_new(body, "spec", spec);
+    }
+    if (spec)
+        json_object_set_new(spec, "replicas", json_integer(r->decision.desired_replicas));
+    if (body)
+        r->call = hpac_kube_request(r->env->kube, "PUT", r->scale_path, body, NULL,
+                                    on_scale_written, r);
+    json_decref(body);
+    if (!r->call) {
+        hpac_kube_response failed = {.error = "unable to start the scale update"};
+        on_scale_written(r, &failed);
+    }
+}
+
+static void decide(hpac_reconcile *r)
+{
+    size_t n = r->hpa.metric_count;
+    hpac_metric_fetch *fetches = calloc(n ? n : 1, sizeof(*fetches));
+    char *ambiguous = NULL;
+    if (!fetches) {
+        r->report.failed = true;
+        set_report_error(r, "out of memory");
+        finish(r);
+        return;
+    }
+    for (size_t i = 0; r->metrics && i < n; i++) {
+        metric_slot *m = &r->metrics[i];
+        fetches[i].error = m->error ? m->error : r->pods_error;
+        fetches[i].usage = m->has_usage ? &m->usage : NULL;
+        fetches[i].samples = m->has_samples ? &m->samples : NULL;
+        fetches[i].values = m->has_values ? &m->values : NULL;
+    }
+    for (size_t i = 0; !r->metrics && r->pods_error && i < n; i++)
+        fetches[i].error = r->pods_error;
+    if (r->selector && r->env->ambiguous_with)
+        ambiguous = r->env->ambiguous_with(r->env->ambiguous_ctx, r->hpa.namespace, r->hpa.name,
+                                           r->selector);
+    hpac_sync_input in = {
+        .hpa = &r->hpa,
+        .options = &r->env->options->sync,
+        .now_ms = r->now_ms,
+        .scale_error = r->scale_error,
+        .scale = &r->scale,
+        .pods = r->pods,
+        .pod_count = r->pod_count,
+        .metrics = fetches,
+        .ambiguous_with = ambiguous,
+    };
+    int rc = hpac_sync_decide(&in, r->history, &r->decision);
+    free(fetches);
+    free(ambiguous);
+    if (rc) {
+        r->report.failed = true;
+        set_report_error(r, "out of memory while deciding");
+        finish(r);
+        return;
+    }
+    r->decided = true;
+    if (r->decision.error) {
+        r->report.failed = true;
+        set_report_error(r, r->decision.error);
+    }
+    r->report.from = r->report.to = r->decision.current_replicas;
+    log_decision(r);
+    if (r->env->options->dry_run) {
+        finish(r);
+        return;
+    }
+    if (r->decision.rescale)
+        write_scale(r);
+    else
+        write_status(r);
+}
+
+static void on_status_written(void *ctx, const hpac_kube_response *resp);
+
+static void put_status(hpac_reconcile *r, const json_t *object)
+{
+    json_t *body = json_deep_copy(object);
+    char *path = hpa_status_path(r);
+    if (body && path) {
+        json_object_set(body, "status", r->new_status);
+        r->call = hpac_kube_request(r->env->kube, "PUT", path, body, NULL, on_status_written, r);
+    }
+    json_decref(body);
+    free(path);
+    if (!r->call) {
+        hpac_warn("HPA=\"%s/%s\": unable to start the status update", r->hpa.namespace,
+                  r->hpa.name);
+        write_events(r);
+    }
+}
+
+static void on_hpa_reread(void *ctx, const hpac_kube_response *resp)
+{
+    hpac_reconcile *r = ctx;
+    r->call = NULL;
+    if (resp->error || !json_is_object(resp->body)) {
+        hpac_warn("HPA=\"%s/%s\": status conflict and re-read failed: %s", r->hpa.namespace,
+                  r->hpa.name, resp->error ? resp->error : "empty response");
+        write_events(r);
+        return;
+    }
+    put_status(r, resp->body);
+}
+
+static void on_status_written(void *ctx, const hpac_kube_response *resp)
+{
+    hpac_reconcile *r = ctx;
+    r->call = NULL;
+    if (resp->code == 409 && !r->status_retried) {
+        /* Someone else wrote the HPA: re-read it and try once more. */
+        r->status_retried = true;
+        char *collection = hpac_hpa_collection_path(r->env->options->hpa_api, r->hpa.namespace);
+        char *name = hpac_kube_escape(r->hpa.name);
+        char *path = collection && name ? hpac_format("%s/%s", collection, name) : NULL;
+        if (path)
+            r->call = hpac_kube_request(r->env->kube, "GET", path, NULL, NULL, on_hpa_reread, r);
+        free(collection);
+        free(name);
+        free(path);
+        if (r->call)
+            return;
+    }
+    if (resp->error)
+        hpac_warn("HPA=\"%s/%s\": status update failed: %s", r->hpa.namespace, r->hpa.name,
+                  resp->error);
+    else
+        r->report.status_written = true;
+    write_events(r);
+}
+
+static void write_status(hpac_reconcile *r)
+{
+    r->new_status = hpac_hpa_status_to_json(&r->decision.status, r->hpa.metrics,
+                                            r->hpa.metric_count);
+    if (!r->new_status) {
+        hpac_error("out of memory encoding the status of HPA=\"%s/%s\"", r->hpa.namespace,
+                   r->hpa.name);
+        write_events(r);
+        return;
+    }
+    if (r->hpa.status_json && json_equal(r->hpa.status_json, r->new_status)) {
+        write_events(r); /* unchanged: no write */
+        return;
+    }
+    put_status(r, r->hpa_json);
+}
+
+static void on_event_posted(void *ctx, const hpac_kube_response *resp)
+{
+    event_slot *e = ctx;
+    hpac_reconcile *r = e->owner;
+    e->call = NULL;
+    if (resp->error)
+        hpac_warn("HPA=\"%s/%s\": recording an event failed: %s", r->hpa.namespace, r->hpa.name,
+                  resp->error);
+    if (--r->pending == 0)
+        finish(r);
+}
+
+static void write_events(hpac_reconcile *r)
+{
+    size_t n = r->decision.event_count;
+    char *path = n ? hpac_event_path(r->hpa.namespace) : NULL;
+    r->events = n ? calloc(n, sizeof(*r->events)) : NULL;
+    if (!path || !r->events) {
+        free(path);
+        finish(r);
+        return;
+    }
+    r->event_count = n;
+    r->pending = n + 1;
+    for (size_t i = 0; i < n; i++) {
+        event_slot *e = &r->events[i];
+        e->owner = r;
+        const hpac_event *ev = &r->decision.events[i];
+        json_t *body = hpac_event_object(&r->hpa, r->env->options->hpa_api, ev,
+                                         hpac_clock_wall_ms(), r->env->instance);
+        if (body)
+            e->call = hpac_kube_request(r->env->kube, "POST", path, body, NULL, on_event_posted,
+                                        e);
+        json_decref(body);
+        if (!e->call)
+            r->pending--;
+    }
+    free(path);
+    if (--r->pending == 0)
+        finish(r);
+}
+
+/* ---- start / cancel ---------------------------------------------------- */
+
+hpac_reconcile *hpac_reconcile_start(const hpac_reconcile_env *env, json_t *hpa_object,
+                                     hpac_history *history, hpac_reconcile_done_fn done,
+                                     void *ctx)
+{
+    hpac_reconcile *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->env = env;
+    r->hpa_json = json_incref(hpa_object);
+    r->history = history;
+    r->done = done;
+    r->ctx = ctx;
+    r->now_ms = hpac_clock_wall_ms();
+    ev_timer_init(&r->finish_timer, on_finish_timer, 0., 0.);
+    r->finish_timer.data = r;
+    char err[1024];
+    if (hpac_hpa_from_json(hpa_object, &r->hpa, err, sizeof(err))) {
+        report_invalid_spec(r, err);
+        return r;
+    }
+    start_scale_read(r);
+    return r;
+}
+
+void hpac_reconcile_cancel(hpac_reconcile *r)
+{
+    if (r)
+        release(r);
+}

@@ -1,0 +1,64 @@
+/* One asynchronous reconciliation of one HPA: read the target's scale,
+ * the pods and every metric, let the pure decision (hpa/sync.h) decide,
+ * then write the scale, the status and the events. */
+#ifndef HPAC_CONTROLLER_RECONCILE_H
+#define HPAC_CONTROLLER_RECONCILE_H
+
+#include "controller/options.h"
+#include "hpa/history.h"
+#include "hpa/pod.h"
+#include "kube/client.h"
+#include "kube/discovery.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+typedef struct hpac_reconcile hpac_reconcile;
+
+/* Where the pods come from when not from the API: a cache. Fills a new
+ * array of copies (caller frees with hpac_pods_free); 0 or -1. */
+typedef int (*hpac_pod_source_fn)(void *ctx, const char *ns, const char *selector,
+                                  hpac_pod **pods, size_t *count);
+
+/* Shared by all reconciles; everything borrowed. */
+typedef struct hpac_reconcile_env {
+    hpac_kube *kube;
+    hpac_discovery *discovery;
+    const hpac_options *options;
+    const char *instance;          /* this replica's name, for events */
+    hpac_pod_source_fn pod_source; /* NULL: list pods from the API */
+    void *pod_source_ctx;
+    /* Other HPAs selecting the same pods, for AmbiguousSelector: returns
+     * their names (caller frees) or NULL. NULL hook: never ambiguous. */
+    char *(*ambiguous_with)(void *ctx, const char *ns, const char *name, const char *selector);
+    void *ambiguous_ctx;
+} hpac_reconcile_env;
+
+typedef struct hpac_reconcile_report {
+    bool failed;        /* the HPA reported an error (condition + event) */
+    const char *error;  /* why, for the log */
+    bool scaled;
+    int32_t from;
+    int32_t to;
+    bool status_written;
+} hpac_reconcile_report;
+
+typedef void (*hpac_reconcile_done_fn)(void *ctx, const hpac_reconcile_report *report);
+
+/* Starts a reconcile of `hpa_object` (a HorizontalPodAutoscaler as the API
+ * serves it; a reference is taken). `history` is borrowed and updated; it
+ * must outlive the reconcile. `done` is called once, from the loop, unless
+ * cancelled. NULL on immediate failure. */
+hpac_reconcile *hpac_reconcile_start(const hpac_reconcile_env *env, json_t *hpa_object,
+                                     hpac_history *history, hpac_reconcile_done_fn done,
+                                     void *ctx);
+
+/* Stops a reconcile; `done` is not called. Writes already sent are not
+ * undone. */
+void hpac_reconcile_cancel(hpac_reconcile *r);
+
+/* "/apis/{group}/{version}/namespaces/{ns}/{resource}" for the HPA API in
+ * use (and the "" namespace gives the cluster-wide path). Caller frees. */
+char *hpac_hpa_collection_path(const char *hpa_api, const char *ns);
+
+#endif
