@@ -10,11 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The typedef cannot share the name of hpac_quantity_format(): C keeps
+ * typedefs and functions in one namespace. The enum tag keeps it. */
 typedef enum hpac_quantity_format {
     HPAC_QTY_DECIMAL_SI,       /* "", n u m k M G T P E */
     HPAC_QTY_BINARY_SI,        /* Ki Mi Gi Ti Pi Ei */
     HPAC_QTY_DECIMAL_EXPONENT, /* e3, E-2 */
-} hpac_quantity_format;
+} hpac_quantity_fmt;
 
 typedef enum hpac_quantity_error {
     HPAC_QTY_OK = 0,
@@ -25,7 +27,7 @@ typedef enum hpac_quantity_error {
 typedef struct hpac_quantity {
     int64_t mantissa; /* value = mantissa * 10^exp10, normalised: no trailing zeros */
     int32_t exp10;    /* >= -9: values are rounded up (away from zero) to nano */
-    hpac_quantity_format format;
+    hpac_quantity_fmt format;
 } hpac_quantity;
 
 /* Longest text hpac_quantity_format() writes, with its NUL. */
