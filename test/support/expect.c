@@ -38,8 +38,8 @@ static int match_conditions(const json_t *want, const json_t *got, const char *p
             snprintf(why, n, "%s: no condition of type %s", path, type ? type : "?");
             return 0;
         }
-        char sub[256];
-        snprintf(sub, sizeof(sub), "%s[%s]", path, type);
+        char sub[1024];
+        snprintf(sub, sizeof(sub), "%.400s[%.400s]", path, type ? type : "?");
         if (!match(w, found, sub, why, n))
             return 0;
     }
@@ -58,8 +58,8 @@ static int match(const json_t *want, const json_t *got, const char *path, char *
         const json_t *value;
         json_object_foreach((json_t *)want, key, value)
         {
-            char sub[512];
-            snprintf(sub, sizeof(sub), "%s.%s", path, key);
+            char sub[1024];
+            snprintf(sub, sizeof(sub), "%.400s.%.400s", path, key);
             const json_t *g = json_object_get(got, key);
             if (!g) {
                 snprintf(why, n, "%s: missing", sub);
@@ -82,8 +82,8 @@ static int match(const json_t *want, const json_t *got, const char *path, char *
         const json_t *w;
         json_array_foreach(want, i, w)
         {
-            char sub[512];
-            snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+            char sub[1024];
+            snprintf(sub, sizeof(sub), "%.400s[%zu]", path, i);
             if (!match(w, json_array_get(got, i), sub, why, n))
                 return 0;
         }
