@@ -990,3 +990,75 @@ json_t *hpac_hpa_status_to_json(const hpac_hpa_status *status, const hpac_metric
     }
     return obj;
 }
+
+/* ---- status comparison --------------------------------------------------- */
+
+/* Drops the members the API server would not store (see the header);
+ * `v` is a private deep copy. */
+static void drop_nulls(json_t *v)
+{
+    if (json_is_object(v)) {
+        const char *key;
+        json_t *child;
+        void *tmp;
+        json_object_foreach_safe(v, tmp, key, child) {
+            if (json_is_null(child))
+                json_object_del(v, key);
+            else
+                drop_nulls(child);
+        }
+    } else if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++)
+            drop_nulls(json_array_get(v, i));
+    }
+}
+
+static void drop_empty_string(json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (json_is_string(v) && json_string_length(v) == 0)
+        json_object_del(obj, key);
+}
+
+static void drop_empty_array(json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (json_is_array(v) && json_array_size(v) == 0)
+        json_object_del(obj, key);
+}
+
+static void normalize_status(json_t *st)
+{
+    drop_nulls(st);
+    const json_t *current = json_object_get(st, "currentReplicas");
+    if (json_is_integer(current) && json_integer_value(current) == 0)
+        json_object_del(st, "currentReplicas");
+    drop_empty_array(st, "currentMetrics");
+    drop_empty_array(st, "conditions");
+    json_t *metrics = json_object_get(st, "currentMetrics");
+    for (size_t i = 0; i < json_array_size(metrics); i++)
+        drop_empty_string(json_array_get(metrics, i), "type");
+    json_t *conditions = json_object_get(st, "conditions");
+    for (size_t i = 0; i < json_array_size(conditions); i++) {
+        drop_empty_string(json_array_get(conditions, i), "reason");
+        drop_empty_string(json_array_get(conditions, i), "message");
+    }
+}
+
+bool hpac_hpa_status_json_equal(const json_t *a, const json_t *b)
+{
+    if (!a || !b)
+        return a == b;
+    bool equal = false;
+    json_t *ca = json_deep_copy(a);
+    json_t *cb = json_deep_copy(b);
+    if (!ca || !cb)
+        goto out;
+    normalize_status(ca);
+    normalize_status(cb);
+    equal = json_equal(ca, cb);
+out:
+    json_decref(ca);
+    json_decref(cb);
+    return equal;
+}

@@ -162,6 +162,16 @@ void hpac_hpa_clear(hpac_hpa *hpa);
 json_t *hpac_hpa_status_to_json(const hpac_hpa_status *status, const hpac_metric_spec *spec_metrics,
                                 size_t spec_metric_count);
 
+/* Whether two HorizontalPodAutoscalerStatus objects say the same once the
+ * API server has stored them: it drops null members, a currentReplicas of
+ * 0, empty currentMetrics/conditions lists and empty condition
+ * reasons/messages, and turns an empty currentMetrics entry {} into
+ * {"type": ""}. Compare what was read (status_json) with what
+ * hpac_hpa_status_to_json() gives through this, not json_equal(), or an
+ * unchanged status is written again on every sync. Both borrowed; NULL
+ * equals only NULL. */
+bool hpac_hpa_status_json_equal(const json_t *a, const json_t *b);
+
 /* Deep copy of a status (caller owns `out`, clear with hpac_hpa_status_clear). */
 int hpac_hpa_status_copy(const hpac_hpa_status *src, hpac_hpa_status *out);
 void hpac_hpa_status_clear(hpac_hpa_status *status);

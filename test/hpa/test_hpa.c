@@ -790,6 +790,55 @@ static void test_hpa__status_minimal(void **state)
     json_decref(want);
 }
 
+static void test_hpa__status_json_equal(void **state)
+{
+    static const struct {
+        const char *a;
+        const char *b;
+        bool equal;
+    } cases[] = {
+        /* What this controller writes vs. what the API server gives back. */
+        {"{'currentReplicas': 0, 'desiredReplicas': 0}", "{'desiredReplicas': 0}", true},
+        {"{'currentReplicas': 0, 'desiredReplicas': 0}",
+         "{'desiredReplicas': 0, 'currentMetrics': null}", true},
+        {"{'desiredReplicas': 1, 'currentMetrics': [{}]}",
+         "{'desiredReplicas': 1, 'currentMetrics': [{'type': ''}]}", true},
+        {"{'desiredReplicas': 1, 'currentMetrics': []}", "{'desiredReplicas': 1}", true},
+        {"{'desiredReplicas': 1, 'conditions': [{'type': 'AbleToScale', 'status': 'True'}]}",
+         "{'desiredReplicas': 1, 'conditions': [{'type': 'AbleToScale', 'status': 'True',"
+         " 'lastTransitionTime': null, 'reason': '', 'message': ''}]}",
+         true},
+        {"{'desiredReplicas': 1, 'lastScaleTime': null}", "{'desiredReplicas': 1}", true},
+        /* Real differences. */
+        {"{'currentReplicas': 1, 'desiredReplicas': 1}", "{'desiredReplicas': 1}", false},
+        {"{'desiredReplicas': 1}", "{'desiredReplicas': 2}", false},
+        {"{'desiredReplicas': 1, 'currentMetrics': [{}]}",
+         "{'desiredReplicas': 1, 'currentMetrics': [{'type': 'Pods'}]}", false},
+        {"{'desiredReplicas': 1, 'conditions': [{'type': 'A', 'status': 'True', 'reason': 'x'}]}",
+         "{'desiredReplicas': 1, 'conditions': [{'type': 'A', 'status': 'True', 'reason': 'y'}]}",
+         false},
+        {"{'desiredReplicas': 1, 'lastScaleTime': '2026-11-27T21:35:02Z'}",
+         "{'desiredReplicas': 1}", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *a = load_q(cases[i].a), *b = load_q(cases[i].b);
+        if (hpac_hpa_status_json_equal(a, b) != cases[i].equal ||
+            hpac_hpa_status_json_equal(b, a) != cases[i].equal)
+            fail_msg("case %zu: want %s", i, cases[i].equal ? "equal" : "different");
+        /* The inputs are not modified. */
+        json_t *a2 = load_q(cases[i].a);
+        assert_true(json_equal(a, a2));
+        json_decref(a2);
+        json_decref(a);
+        json_decref(b);
+    }
+    json_t *a = load_q("{}");
+    assert_true(hpac_hpa_status_json_equal(NULL, NULL));
+    assert_false(hpac_hpa_status_json_equal(a, NULL));
+    assert_false(hpac_hpa_status_json_equal(NULL, a));
+    json_decref(a);
+}
+
 static void test_hpa__status_copy(void **state)
 {
     json_t *obj = load_q(BASE_HPA);
@@ -938,6 +987,7 @@ int main(void)
         cmocka_unit_test(test_hpa__status_round_trip),
         cmocka_unit_test(test_hpa__status_to_json),
         cmocka_unit_test(test_hpa__status_minimal),
+        cmocka_unit_test(test_hpa__status_json_equal),
         cmocka_unit_test(test_hpa__status_copy),
         cmocka_unit_test(test_hpa__metric_type_names),
         cmocka_unit_test(test_hpa__upstream_cases_decode),
