@@ -293,7 +293,7 @@ int hpac_external_values_from_json(const json_t *list, hpac_value_list *out, cha
     /* As upstream's external metrics client: an empty answer is an error,
      * not a value of zero. */
     if (count == 0) {
-        hpac_decode_error(err, errsize, "", "no metrics returned from external metrics API");
+        hpac_decode_error(err, errsize, "", "no metrics returned");
         goto out;
     }
     out->milli = calloc(count, sizeof(*out->milli));
