@@ -57,6 +57,12 @@ void hpac_kube_free(hpac_kube *k);
 /* Per-request timeout (0: the default). Applies to requests started later. */
 void hpac_kube_set_timeout_ms(hpac_kube *k, long ms);
 void hpac_kube_set_watch_timeout_ms(hpac_kube *k, long ms);
+/* The cap on one watch event line (0: HPAC_KUBE_WATCH_LINE_MAX). */
+void hpac_kube_set_watch_line_max(hpac_kube *k, size_t bytes);
+
+/* How often the token file's mtime is checked (default
+ * HPAC_KUBE_TOKEN_RECHECK_MS); tests shorten it. */
+void hpac_kube_set_token_recheck_ms(hpac_kube *k, long ms);
 
 /* Client-side token bucket like client-go's (--kube-api-qps,
  * --kube-api-burst): requests and watch starts beyond it wait in FIFO
