@@ -1,0 +1,83 @@
+/* Inside of hpac_sim_state, shared by the files of lib/sim (the route
+ * handlers work on it directly, under the lock the router takes). Not for
+ * use outside lib/sim. */
+#ifndef HPAC_SIM_SIM_STATE_IMPL_H
+#define HPAC_SIM_SIM_STATE_IMPL_H
+
+#include "sim/sim_discovery.h"
+#include "sim/sim_state.h"
+#include "sim/sim_store.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct hpac_sim_state {
+    /* Readers (GET) share it, writers hold it alone. Covers everything
+     * below. */
+    pthread_rwlock_t lock;
+    uint64_t resource_version; /* last one handed out; global, like etcd's */
+    uint64_t uid_seq;
+    int64_t created_ms; /* creationTimestamp of objects that have none */
+
+    hpac_sim_store *hpas;        /* key: name */
+    hpac_sim_store *targets;     /* key: hpac_sim__target_key() */
+    hpac_sim_store *pods;        /* key: name */
+    hpac_sim_store *pod_metrics; /* key: name; labels of the PodMetrics itself */
+    hpac_sim_store *custom;      /* ns: describedObject.namespace; key: kind/name/metric */
+    json_t *custom_names;        /* object: metric name -> true, any described kind */
+    json_t *external;            /* array of ExternalMetricValue */
+    hpac_sim_store *events;      /* key: name */
+    hpac_sim_store *leases;      /* key: name */
+    json_t *writes;              /* array of {verb, path, body, code} */
+
+    /* Whether the case offers each metrics API at all (the key is present,
+     * even empty): absent APIs answer 404 like an unregistered APIService. */
+    bool has_pod_metrics;
+    bool has_custom_metrics;
+    bool has_external_metrics;
+
+    hpac_sim_registry *registry; /* resources served, for discovery */
+};
+
+/* Lock helpers for the router. */
+void hpac_sim__state_rdlock(hpac_sim_state *st);
+void hpac_sim__state_wrlock(hpac_sim_state *st);
+void hpac_sim__state_unlock(hpac_sim_state *st);
+
+/* The target store's key: "<apiVersion>/<resource>/<name>", e.g.
+ * "apps/v1/deployments/web", "v1/replicationcontrollers/rc". Writes at
+ * most `size` bytes; returns -1 when it does not fit. */
+int hpac_sim__target_key(char *buf, size_t size, const char *api_version, const char *resource,
+                         const char *name);
+
+/* Moves the global resourceVersion on and stamps it on `obj`
+ * (metadata.resourceVersion). Caller holds the write lock. */
+void hpac_sim__bump(hpac_sim_state *st, json_t *obj);
+/* Fills metadata.namespace (when `ns` is not NULL), uid, resourceVersion,
+ * creationTimestamp, and generation 1 when `generation`, where absent.
+ * Caller holds the write lock. Returns 0 or -1. */
+int hpac_sim__ensure_metadata(hpac_sim_state *st, json_t *obj, const char *ns, bool generation);
+/* Five characters for a generateName suffix ("x7k2q"), from the same
+ * deterministic sequence as uids. `buf` holds at least 6 bytes. */
+void hpac_sim__name_suffix(hpac_sim_state *st, char *buf);
+/* The current global resourceVersion as a string (for list metadata). */
+void hpac_sim__resource_version(const hpac_sim_state *st, char *buf, size_t size);
+
+/* Appends {verb, path, body (borrowed, may be NULL), code} to the write
+ * log. Caller holds the write lock. */
+void hpac_sim__record_write(hpac_sim_state *st, const char *verb, const char *path,
+                            const json_t *body, int code);
+
+/* hpac_sim__record_write for callers that do not hold the lock. */
+void hpac_sim__log_write(hpac_sim_state *st, const char *verb, const char *path,
+                         const json_t *body, int code);
+
+/* Stores a copy of a case object of `kind` (HPAC_SIM_KIND_*) with its
+ * metadata completed. Caller holds the write lock. Returns 0, or -1 with
+ * err. */
+int hpac_sim__put_object_locked(hpac_sim_state *st, const char *kind, const json_t *obj,
+                                char *err, size_t errsize);
+
+#endif
