@@ -19,7 +19,12 @@ typedef struct hpac_sim_server hpac_sim_server;
 typedef struct hpac_sim_options {
     uint16_t port;      /* 0: an ephemeral port on 127.0.0.1 */
     const char *token;  /* bearer token required on every request; NULL: none */
+    unsigned threads;   /* server threads; 0: HPAC_SIM_DEFAULT_THREADS */
 } hpac_sim_options;
+
+#define HPAC_SIM_DEFAULT_THREADS 2
+/* Largest request body accepted; a larger one is answered 413. */
+#define HPAC_SIM_BODY_MAX (4u * 1024u * 1024u)
 
 /* Starts serving `objects` (a case's "objects" member; borrowed, copied).
  * Time placeholders are resolved at each response. NULL with err on
@@ -30,12 +35,16 @@ uint16_t hpac_sim_port(const hpac_sim_server *sim);
 void hpac_sim_stop(hpac_sim_server *sim);
 
 /* What the controller wrote, in order. Each record is
- * {"verb": "PUT"|"PATCH"|"POST", "path": "...", "body": {...}}.
- * New reference (a snapshot). */
+ * {"verb": "PUT"|"PATCH"|"POST"|"DELETE", "path": "...", "body": {...},
+ *  "code": <the HTTP status answered>}: every authenticated write,
+ * including those refused (409, 422, a malformed body: "body" null) or
+ * answered by an injected fault. New reference (a snapshot). */
 json_t *hpac_sim_writes(hpac_sim_server *sim);
 
 /* The current object of a kind, after the writes: "hpa" (by namespace and
- * name) or "target" (by namespace and name). New reference or NULL. */
+ * name) or "target" (by namespace and name); also "pod", "podMetrics",
+ * "event", "lease" (HPAC_SIM_KIND_* in sim_state.h). Time placeholders are
+ * resolved. New reference or NULL. */
 json_t *hpac_sim_get(hpac_sim_server *sim, const char *kind, const char *ns, const char *name);
 
 /* Fault injection: requests whose path starts with `path_prefix` (and whose
@@ -47,5 +56,9 @@ void hpac_sim_clear_injections(hpac_sim_server *sim);
 
 /* Total requests served, by everyone (for the benchmark). */
 uint64_t hpac_sim_request_count(hpac_sim_server *sim);
+
+/* The cluster state behind the server, to change it while it serves
+ * (sim_state.h). Borrowed; valid until hpac_sim_stop. */
+struct hpac_sim_state *hpac_sim_state_of(hpac_sim_server *sim);
 
 #endif
