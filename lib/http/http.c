@@ -437,13 +437,14 @@ hpac_http *hpac_http_new(struct ev_loop *loop)
 {
     hpac_http *h = NULL;
     hpac_http *result = NULL;
+    bool global = false;
 
     if (!loop)
         goto out;
-    /* Idempotent after the first call; not thread-safe, called from the
-     * loop's thread only. */
+    /* Reference-counted by libcurl; balanced in hpac_http_free. */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         goto out;
+    global = true;
     h = calloc(1, sizeof(*h));
     if (!h)
         goto out;
@@ -461,12 +462,15 @@ hpac_http *hpac_http_new(struct ev_loop *loop)
         goto out;
     result = h;
     h = NULL;
+    global = false;
 out:
     if (h) {
         if (h->multi)
             curl_multi_cleanup(h->multi);
         free(h);
     }
+    if (global)
+        curl_global_cleanup();
     return result;
 }
 
@@ -486,6 +490,7 @@ void hpac_http_free(hpac_http *h)
     }
     ev_timer_stop(h->loop, &h->timer);
     free(h);
+    curl_global_cleanup();
 }
 
 void hpac_http_set_observer(hpac_http *h, hpac_http_observer_fn fn, void *ctx)
@@ -533,7 +538,11 @@ static bool configure(hpac_http_call *c, const hpac_http_request *req)
      * waiting would serialize requests behind a busy connection. */
     if (strncmp(req->url, "https://", 8) == 0)
         SETOPT(CURLOPT_PIPEWAIT, 1L);
+    /* Like Go's dialer (30 s): a peer that vanished ends long watches
+     * well before their overall timeout. */
     SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+    SETOPT(CURLOPT_TCP_KEEPIDLE, 30L);
+    SETOPT(CURLOPT_TCP_KEEPINTVL, 30L);
     SETOPT(CURLOPT_ACCEPT_ENCODING, "");
 
     for (const char *const *hp = req->headers; hp && *hp; hp++) {
