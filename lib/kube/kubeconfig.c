@@ -66,7 +66,8 @@ static yaml_node_t *map_get(loader *L, yaml_node_t *map, const char *key)
     return NULL;
 }
 
-/* A string field: *out is NULL when absent. 0, or -1 with the error set. */
+/* A string field: *out is NULL when absent or empty. 0, or -1 with the
+ * error set. */
 static int get_string(loader *L, yaml_node_t *map, const char *key, const char *where,
                       char **out)
 {
@@ -78,6 +79,8 @@ static int get_string(loader *L, yaml_node_t *map, const char *key, const char *
         fail(L, "%s.%s: expected a string", where, key);
         return -1;
     }
+    if (v->data.scalar.length == 0)
+        return 0;
     *out = strdup((const char *)v->data.scalar.value);
     if (!*out) {
         fail(L, "out of memory");
@@ -207,7 +210,7 @@ static int get_path(loader *L, yaml_node_t *map, const char *key, const char *wh
     if (get_string(L, map, key, where, &p) != 0)
         return -1;
     *out = p;
-    if (!p || p[0] == '/' || p[0] == '\0')
+    if (!p || p[0] == '/')
         return 0;
     *out = hpac_format("%s/%s", L->dir, p);
     free(p);

@@ -297,8 +297,10 @@ static void test_http__methods_and_bodies(void **state)
         const char *body;
         const char *want;
     } cases[] = {
-        {"POST", "{\"a\":1}", "POST /echo ct=application/json ua=hpac/" HPAC_VERSION " body={\"a\":1}"},
-        {"PUT", "{\"b\":2}", "PUT /echo ct=application/json ua=hpac/" HPAC_VERSION " body={\"b\":2}"},
+        {"POST", "{\"a\":1}",
+         "POST /echo ct=application/json ua=hpac/" HPAC_VERSION " body={\"a\":1}"},
+        {"PUT", "{\"b\":2}",
+         "PUT /echo ct=application/json ua=hpac/" HPAC_VERSION " body={\"b\":2}"},
         {"PATCH", "{\"c\":3}",
          "PATCH /echo ct=application/json ua=hpac/" HPAC_VERSION " body={\"c\":3}"},
         {"DELETE", NULL, "DELETE /echo ct= ua=hpac/" HPAC_VERSION " body="},

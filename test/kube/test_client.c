@@ -105,7 +105,8 @@ static void handler(void *ctx, const mock_request *req, mock_reply *rep)
     } else if (strcmp(uri, "/watch/forbidden") == 0) {
         mock_reply_printf(rep, 403,
                           "{\"kind\":\"Status\",\"message\":\"pods is forbidden: User "
-                          "\\\"x\\\" cannot watch resource\",\"reason\":\"Forbidden\",\"code\":403}");
+                          "\\\"x\\\" cannot watch resource\",\"reason\":\"Forbidden\","
+                          "\"code\":403}");
     } else {
         mock_reply_printf(rep, 404, "404 page not found\n");
         rep->content_type = "text/plain";

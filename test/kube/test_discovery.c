@@ -48,7 +48,8 @@ static void handler(void *ctx, const mock_request *req, mock_reply *rep)
     } else if (strcmp(req->uri, "/api/v1") == 0) {
         mock_reply_printf(rep, 200,
                           "{\"kind\":\"APIResourceList\",\"groupVersion\":\"v1\",\"resources\":["
-                          "{\"name\":\"replicationcontrollers\",\"kind\":\"ReplicationController\"},"
+                          "{\"name\":\"replicationcontrollers\","
+                          "\"kind\":\"ReplicationController\"},"
                           "{\"name\":\"replicationcontrollers/scale\",\"kind\":\"Scale\"},"
                           "{\"name\":\"pods\",\"kind\":\"Pod\"}]}");
     } else if (strcmp(req->uri, "/apis/example.com/v1") == 0) {
