@@ -868,6 +868,17 @@ static void test_sim__custom_pod_metrics(void **state)
     assert_string_equal(str_at(json_array_get(json_object_get(json, "items"), 0), "value", NULL),
                         "30");
     json_decref(json);
+    /* The demo changes a value: the next answer has it. */
+    assert_int_equal(hpac_sim_set_custom_metric(hpac_sim_state_of(sim), "Pod", "default", "web-2",
+                                                "qps", "77"),
+                     0);
+    assert_int_equal(get(sim, "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps",
+                         &json),
+                     200);
+    assert_int_equal(items_count(json), 4);
+    assert_string_equal(str_at(json_array_get(json_object_get(json, "items"), 2), "value", NULL),
+                        "77");
+    json_decref(json);
     hpac_sim_stop(sim);
 }
 
@@ -969,6 +980,18 @@ static void test_sim__external_metrics(void **state)
     const json_t *item = json_array_get(json_object_get(json, "items"), 0);
     assert_string_equal(str_at(item, "value", NULL), "8600m");
     assert_near_now(str_at(item, "timestamp", NULL), 0);
+    json_decref(json);
+    /* Changing the value of an existing series (same labels) replaces it. */
+    labels = json_pack("{s:s}", "label", "value");
+    assert_int_equal(hpac_sim_set_external_metric(hpac_sim_state_of(sim), "qps", labels, "1500m"),
+                     0);
+    json_decref(labels);
+    assert_int_equal(get(sim, "/apis/external.metrics.k8s.io/v1beta1/namespaces/default/qps",
+                         &json),
+                     200);
+    assert_int_equal(items_count(json), 2);
+    assert_string_equal(str_at(json_array_get(json_object_get(json, "items"), 0), "value", NULL),
+                        "1500m");
     json_decref(json);
     hpac_sim_stop(sim);
 }
