@@ -678,7 +678,7 @@ static void write_status(hpac_reconcile *r)
         write_events(r);
         return;
     }
-    if (r->hpa.status_json && json_equal(r->hpa.status_json, r->new_status)) {
+    if (r->hpa.status_json && hpac_hpa_status_json_equal(r->hpa.status_json, r->new_status)) {
         write_events(r); /* unchanged: no write */
         return;
     }
