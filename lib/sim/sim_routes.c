@@ -46,9 +46,15 @@ void hpac_sim_reply_method_not_allowed(hpac_sim_reply *out)
                           "the server does not allow this method on the requested resource");
 }
 
+json_t *hpac_sim_view(const hpac_sim_request *req, const json_t *stored)
+{
+    return hpac_case_resolve_times(stored, req->now_ms);
+}
+
 bool hpac_sim_collect(void *ctx, const hpac_sim_entry *entry)
 {
-    json_array_append(ctx, entry->obj);
+    hpac_sim_collector *c = ctx;
+    json_array_append_new(c->items, hpac_sim_view(c->req, entry->obj));
     return true;
 }
 
@@ -320,16 +326,6 @@ void hpac_sim_route(hpac_sim_state *st, hpac_sim_request *req, hpac_sim_reply *o
         dispatch(st, req, out);
     if (!out->body && !out->text)
         hpac_sim_reply_status(out, 500, "InternalError", "out of memory");
-
-    /* The reply may share nodes with stored objects: copy it (resolving
-     * the placeholders) before another thread may change them. */
-    if (out->body) {
-        json_t *resolved = hpac_case_resolve_times(out->body, req->now_ms);
-        if (!resolved)
-            hpac_sim_reply_status(out, 500, "InternalError", "out of memory");
-        else
-            hpac_sim_reply_json(out, out->code, resolved);
-    }
 
     if (write)
         hpac_sim__record_write(st, req->method, req->path, req->body, out->code);

@@ -46,14 +46,18 @@ typedef struct hpac_sim_request {
 
 typedef struct hpac_sim_reply {
     int code;
-    json_t *body;     /* owned reference; may share nodes with the state
-                       * until the router resolves it */
+    json_t *body;     /* owned reference; shares no node with the state */
     const char *text; /* static text/plain body instead (/healthz); NULL */
 } hpac_sim_reply;
 
 /* Routes one request and fills `out` (code and a body that shares nothing
  * with the state). Records writes (PUT, PATCH, POST, DELETE) in the log.
- * Never fails: internal errors answer 500. */
+ * Never fails: internal errors answer 500.
+ *
+ * Handlers never put a stored node into a reply, not even by reference:
+ * readers share the lock, and jansson's reference counts are not safe to
+ * touch from several threads. They copy through hpac_sim_view, which also
+ * resolves the time placeholders. */
 void hpac_sim_route(hpac_sim_state *st, hpac_sim_request *req, hpac_sim_reply *out);
 
 /* --- for the handlers ------------------------------------------------- */
@@ -69,8 +73,16 @@ void hpac_sim_reply_not_found(hpac_sim_reply *out, const char *group, const char
 void hpac_sim_reply_no_route(hpac_sim_reply *out);
 void hpac_sim_reply_method_not_allowed(hpac_sim_reply *out);
 
-/* A store visitor that appends each entry's object (a new reference,
- * sharing nodes with the state) to the JSON array `ctx`. */
+/* A stored object as served: a deep copy with the time placeholders
+ * resolved at the request's instant. Reads `stored` only. New reference. */
+json_t *hpac_sim_view(const hpac_sim_request *req, const json_t *stored);
+
+/* A store visitor that appends the view of each entry's object to
+ * `items`. */
+typedef struct hpac_sim_collector {
+    json_t *items;
+    const hpac_sim_request *req;
+} hpac_sim_collector;
 bool hpac_sim_collect(void *ctx, const hpac_sim_entry *entry);
 
 /* Parses a string-form selector from the query; NULL text selects

@@ -54,6 +54,7 @@ typedef struct custom_query {
     const char *metric;
     const hpac_selector *objects; /* labelSelector, for "*" */
     const hpac_selector *series;  /* metricLabelSelector */
+    const hpac_sim_request *req;
     json_t *items;
 } custom_query;
 
@@ -97,7 +98,7 @@ static bool collect_custom(void *ctx, const hpac_sim_entry *entry)
     if (strcmp(q->name, "*") == 0 ? !object_selected(q, kind, name) : strcmp(name, q->name) != 0)
         return true;
     if (series_matches(q, entry->obj))
-        json_array_append(q->items, entry->obj);
+        json_array_append_new(q->items, hpac_sim_view(q->req, entry->obj));
     return true;
 }
 
@@ -105,7 +106,7 @@ void hpac_sim_serve_custom_metrics(hpac_sim_state *st, const hpac_sim_request *r
                                    hpac_sim_reply *out)
 {
     const hpac_sim_path *p = &req->p;
-    custom_query q = {.st = st, .ns = p->ns ? p->ns : ""};
+    custom_query q = {.st = st, .ns = p->ns ? p->ns : "", .req = req};
     char resource[RESOURCE_MAX];
     const char *group = NULL;
     hpac_selector *objects = NULL, *series = NULL;
@@ -197,7 +198,7 @@ void hpac_sim_serve_external_metrics(hpac_sim_state *st, const hpac_sim_request 
                                   sizeof(err)) != 0)
             continue;
         if (hpac_selector_matches(sel, &labels))
-            json_array_append(items, item);
+            json_array_append_new(items, hpac_sim_view(req, item));
         hpac_labels_clear(&labels);
     }
     hpac_selector_free(sel);

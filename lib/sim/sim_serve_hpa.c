@@ -16,11 +16,11 @@ static bool method_is(const hpac_sim_request *req, const char *method)
     return strcmp(req->method, method) == 0;
 }
 
-/* The stored HPA as the path's group/version serves it: a shallow copy
- * (the router deep-copies the reply) with apiVersion and kind set. */
-static json_t *served(const json_t *hpa, const char *api_version)
+/* The stored HPA as the path's group/version serves it: its view with
+ * apiVersion and kind set. */
+static json_t *served(const hpac_sim_request *req, const json_t *hpa, const char *api_version)
 {
-    json_t *copy = json_copy((json_t *)hpa);
+    json_t *copy = hpac_sim_view(req, hpa);
     if (!copy)
         return NULL;
     json_object_set_new(copy, "apiVersion", json_string(api_version));
@@ -31,12 +31,13 @@ static json_t *served(const json_t *hpa, const char *api_version)
 typedef struct list_ctx {
     json_t *items;
     const char *api_version;
+    const hpac_sim_request *req;
 } list_ctx;
 
 static bool collect_served(void *ctx, const hpac_sim_entry *entry)
 {
     list_ctx *l = ctx;
-    json_array_append_new(l->items, served(entry->obj, l->api_version));
+    json_array_append_new(l->items, served(l->req, entry->obj, l->api_version));
     return true;
 }
 
@@ -145,7 +146,7 @@ static void apply(hpac_sim_state *st, hpac_sim_entry *entry, const json_t *next,
         }
     }
     hpac_sim__bump(st, entry->obj);
-    hpac_sim_reply_json(out, 200, served(entry->obj, api_version));
+    hpac_sim_reply_json(out, 200, served(req, entry->obj, api_version));
 }
 
 static void create(hpac_sim_state *st, const char *api_version, const hpac_sim_request *req,
@@ -192,16 +193,16 @@ static void create(hpac_sim_state *st, const char *api_version, const hpac_sim_r
     }
     json_decref(obj);
     const hpac_sim_entry *entry = hpac_sim_store_find(st->hpas, req->p.ns, name);
-    hpac_sim_reply_json(out, 201, entry ? served(entry->obj, api_version) : NULL);
+    hpac_sim_reply_json(out, 201, entry ? served(req, entry->obj, api_version) : NULL);
 }
 
 static void delete_hpa(hpac_sim_state *st, hpac_sim_entry *entry, const hpac_sim_request *req,
                        hpac_sim_reply *out)
 {
-    json_t *status = json_pack("{s:s, s:s, s:{}, s:s, s:{s:s, s:s, s:s, s:O?}}", "kind", "Status",
+    json_t *status = json_pack("{s:s, s:s, s:{}, s:s, s:{s:s, s:s, s:s, s:s?}}", "kind", "Status",
                                "apiVersion", "v1", "metadata", "status", "Success", "details",
                                "name", req->p.name, "group", req->p.group, "kind", HPA_RESOURCE,
-                               "uid", hpac_sim_json_at(entry->obj, "metadata.uid"));
+                               "uid", hpac_sim_json_str(entry->obj, "metadata.uid"));
     hpac_sim_store_remove(st->hpas, req->p.ns, req->p.name);
     st->resource_version++;
     hpac_sim_reply_json(out, 200, status);
@@ -224,7 +225,7 @@ void hpac_sim_serve_hpa(hpac_sim_state *st, const hpac_sim_request *req, hpac_si
             if (!sel)
                 return;
             json_t *list = hpac_sim_list_new(st, api_version, "HorizontalPodAutoscalerList");
-            list_ctx ctx = {hpac_sim_list_items(list), api_version};
+            list_ctx ctx = {hpac_sim_list_items(list), api_version, req};
             if (list)
                 hpac_sim_store_each(st->hpas, p->ns, sel, collect_served, &ctx);
             hpac_selector_free(sel);
@@ -253,11 +254,11 @@ void hpac_sim_serve_hpa(hpac_sim_state *st, const hpac_sim_request *req, hpac_si
         return;
     }
     if (get) {
-        hpac_sim_reply_json(out, 200, served(entry->obj, api_version));
+        hpac_sim_reply_json(out, 200, served(req, entry->obj, api_version));
     } else if (put) {
         apply(st, entry, req->body, status_sub, api_version, req, out);
     } else if (patch) {
-        json_t *current = served(entry->obj, api_version);
+        json_t *current = served(req, entry->obj, api_version);
         json_t *patched = current ? hpac_sim_apply_patch(req, current, out) : NULL;
         if (patched)
             apply(st, entry, patched, status_sub, api_version, req, out);

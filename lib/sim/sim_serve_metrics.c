@@ -39,16 +39,16 @@ void hpac_sim_serve_resource_metrics(hpac_sim_state *st, const hpac_sim_request 
         else if (!entry)
             hpac_sim_reply_not_found(out, METRICS_GROUP, "pods", p->name);
         else
-            hpac_sim_reply_json(out, 200, json_incref(entry->obj));
+            hpac_sim_reply_json(out, 200, hpac_sim_view(req, entry->obj));
         return;
     }
     hpac_selector *sel = hpac_sim_parse_selector(req->label_selector, out);
     if (!sel)
         return;
     json_t *list = hpac_sim_list_new(st, METRICS_API_VERSION, "PodMetricsList");
+    hpac_sim_collector c = {hpac_sim_list_items(list), req};
     if (list)
-        hpac_sim_store_each(st->pod_metrics, p->ns, sel, hpac_sim_collect,
-                            hpac_sim_list_items(list));
+        hpac_sim_store_each(st->pod_metrics, p->ns, sel, hpac_sim_collect, &c);
     hpac_selector_free(sel);
     hpac_sim_reply_json(out, 200, list);
 }

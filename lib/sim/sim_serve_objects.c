@@ -106,14 +106,14 @@ static void create(hpac_sim_state *st, hpac_sim_store *store, const hpac_sim_kin
         hpac_sim_reply_status(out, 422, "Invalid", err);
         return;
     }
-    hpac_sim_reply_json(out, 201, json_incref(entry->obj));
+    hpac_sim_reply_json(out, 201, hpac_sim_view(req, entry->obj));
 }
 
 /* Replaces the stored object by `next` (stolen), keeping what the server
  * owns (name, namespace, uid, creationTimestamp) and moving the
  * resourceVersion on. */
 static void replace(hpac_sim_state *st, hpac_sim_store *store, hpac_sim_entry *entry,
-                    json_t *next, hpac_sim_reply *out)
+                    json_t *next, const hpac_sim_request *req, hpac_sim_reply *out)
 {
     char err[256];
     json_t *meta = hpac_sim_json_child(next, "metadata");
@@ -135,7 +135,7 @@ static void replace(hpac_sim_state *st, hpac_sim_store *store, hpac_sim_entry *e
         hpac_sim_reply_status(out, 422, "Invalid", err);
         return;
     }
-    hpac_sim_reply_json(out, 200, json_incref(stored->obj));
+    hpac_sim_reply_json(out, 200, hpac_sim_view(req, stored->obj));
 }
 
 static void update(hpac_sim_state *st, hpac_sim_store *store, const hpac_sim_kind_info *info,
@@ -151,7 +151,7 @@ static void update(hpac_sim_state *st, hpac_sim_store *store, const hpac_sim_kin
     }
     json_t *typed = with_type(req->body, api_version, info->kind);
     if (typed)
-        replace(st, store, entry, typed, out);
+        replace(st, store, entry, typed, req, out);
 }
 
 static void patch(hpac_sim_state *st, hpac_sim_store *store, const hpac_sim_kind_info *info,
@@ -171,17 +171,17 @@ static void patch(hpac_sim_state *st, hpac_sim_store *store, const hpac_sim_kind
                             hpac_sim_status_conflict(info->group, info->resource, req->p.name));
         return;
     }
-    replace(st, store, entry, patched, out);
+    replace(st, store, entry, patched, req, out);
 }
 
 static void delete_object(hpac_sim_state *st, hpac_sim_store *store,
                           const hpac_sim_kind_info *info, hpac_sim_entry *entry,
                           hpac_sim_reply *out)
 {
-    json_t *status = json_pack("{s:s, s:s, s:{}, s:s, s:{s:s, s:s, s:s, s:O?}}", "kind", "Status",
+    json_t *status = json_pack("{s:s, s:s, s:{}, s:s, s:{s:s, s:s, s:s, s:s?}}", "kind", "Status",
                                "apiVersion", "v1", "metadata", "status", "Success", "details",
                                "name", entry->key, "group", info->group, "kind", info->resource,
-                               "uid", hpac_sim_json_at(entry->obj, "metadata.uid"));
+                               "uid", hpac_sim_json_str(entry->obj, "metadata.uid"));
     char ns[OBJECT_NAME_MAX + 1], key[OBJECT_NAME_MAX + 1];
     snprintf(ns, sizeof(ns), "%s", entry->ns);
     snprintf(key, sizeof(key), "%s", entry->key);
@@ -208,9 +208,9 @@ void hpac_sim_serve_objects(hpac_sim_state *st, hpac_sim_store *store,
             if (!sel)
                 return;
             json_t *list = hpac_sim_list_new(st, api_version, info->list_kind);
+            hpac_sim_collector c = {hpac_sim_list_items(list), req};
             if (list)
-                hpac_sim_store_each(store, p->ns, sel, hpac_sim_collect,
-                                    hpac_sim_list_items(list));
+                hpac_sim_store_each(store, p->ns, sel, hpac_sim_collect, &c);
             hpac_selector_free(sel);
             hpac_sim_reply_json(out, 200, list);
         } else if (method_is(req, "POST") && p->ns) {
@@ -236,7 +236,7 @@ void hpac_sim_serve_objects(hpac_sim_state *st, hpac_sim_store *store,
         return;
     }
     if (method_is(req, "GET"))
-        hpac_sim_reply_json(out, 200, json_incref(entry->obj));
+        hpac_sim_reply_json(out, 200, hpac_sim_view(req, entry->obj));
     else if (method_is(req, "PUT"))
         update(st, store, info, entry, api_version, req, out);
     else if (method_is(req, "PATCH"))

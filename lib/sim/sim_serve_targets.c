@@ -27,29 +27,30 @@ static json_int_t spec_replicas(const json_t *target)
     return json_is_integer(v) ? json_integer_value(v) : DEFAULT_REPLICAS;
 }
 
-/* The target's Scale: a fresh object (it shares only immutable strings). */
+/* The target's Scale: a fresh object, strings copied out of the target. */
 static json_t *scale_of(const json_t *target)
 {
-    const json_t *meta = json_object_get(target, "metadata");
     const json_t *status_replicas = hpac_sim_json_at(target, "status.replicas");
     json_t *scale = json_pack(
-        "{s:s, s:s, s:{s:O?, s:O?, s:O?, s:O?, s:O?}, s:{s:I}, s:{s:I}}", "apiVersion",
-        "autoscaling/v1", "kind", "Scale", "metadata", "name", json_object_get(meta, "name"),
-        "namespace", json_object_get(meta, "namespace"), "uid", json_object_get(meta, "uid"),
-        "resourceVersion", json_object_get(meta, "resourceVersion"), "creationTimestamp",
-        json_object_get(meta, "creationTimestamp"), "spec", "replicas",
+        "{s:s, s:s, s:{s:s?, s:s?, s:s?, s:s?, s:s?}, s:{s:I}, s:{s:I}}", "apiVersion",
+        "autoscaling/v1", "kind", "Scale", "metadata", "name",
+        hpac_sim_json_str(target, "metadata.name"), "namespace",
+        hpac_sim_json_str(target, "metadata.namespace"), "uid",
+        hpac_sim_json_str(target, "metadata.uid"), "resourceVersion",
+        hpac_sim_json_str(target, "metadata.resourceVersion"), "creationTimestamp",
+        hpac_sim_json_str(target, "metadata.creationTimestamp"), "spec", "replicas",
         (json_int_t)spec_replicas(target), "status", "replicas",
         (json_int_t)(json_is_integer(status_replicas) ? json_integer_value(status_replicas) : 0));
-    const json_t *selector = hpac_sim_json_at(target, "status.selector");
-    if (scale && json_is_string(selector))
-        json_object_set(json_object_get(scale, "status"), "selector", (json_t *)selector);
+    const char *selector = hpac_sim_json_str(target, "status.selector");
+    if (scale && selector)
+        json_object_set_new(json_object_get(scale, "status"), "selector", json_string(selector));
     return scale;
 }
 
 /* The target as its own API serves it: without the case's "resource". */
-static json_t *target_object(const json_t *target)
+static json_t *target_object(const hpac_sim_request *req, const json_t *target)
 {
-    json_t *copy = json_copy((json_t *)target);
+    json_t *copy = hpac_sim_view(req, target);
     if (copy)
         json_object_del(copy, "resource");
     return copy;
@@ -132,6 +133,7 @@ typedef struct list_ctx {
     json_t *items;
     const char *api_version;
     const char *resource;
+    const hpac_sim_request *req;
 } list_ctx;
 
 static bool collect_targets(void *ctx, const hpac_sim_entry *entry)
@@ -141,7 +143,7 @@ static bool collect_targets(void *ctx, const hpac_sim_entry *entry)
     const char *resource = json_string_value(json_object_get(entry->obj, "resource"));
     if (api_version && resource && strcmp(api_version, l->api_version) == 0 &&
         strcmp(resource, l->resource) == 0)
-        json_array_append_new(l->items, target_object(entry->obj));
+        json_array_append_new(l->items, target_object(l->req, entry->obj));
     return true;
 }
 
@@ -164,7 +166,7 @@ void hpac_sim_serve_targets(hpac_sim_state *st, const hpac_sim_request *req, hpa
         char list_kind[300];
         snprintf(list_kind, sizeof(list_kind), "%sList", kind);
         json_t *list = hpac_sim_list_new(st, api_version, list_kind);
-        list_ctx ctx = {hpac_sim_list_items(list), api_version, p->resource};
+        list_ctx ctx = {hpac_sim_list_items(list), api_version, p->resource, req};
         if (list)
             hpac_sim_store_each(st->targets, p->ns, NULL, collect_targets, &ctx);
         hpac_sim_reply_json(out, 200, list);
@@ -184,7 +186,7 @@ void hpac_sim_serve_targets(hpac_sim_state *st, const hpac_sim_request *req, hpa
     if (p->sub)
         serve_scale(st, entry, req, out);
     else if (method_is(req, "GET") || method_is(req, "HEAD"))
-        hpac_sim_reply_json(out, 200, target_object(entry->obj));
+        hpac_sim_reply_json(out, 200, target_object(req, entry->obj));
     else
         hpac_sim_reply_method_not_allowed(out);
 }
