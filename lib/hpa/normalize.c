@@ -60,7 +60,9 @@ static int32_t stabilize_legacy(hpac_history *h, int32_t desired, int64_t window
     size_t old_index = 0;
     for (size_t i = 0; i < h->recommendation_count; i++) {
         const hpac_recommendation *rec = &h->recommendations[i];
-        if (rec->at_ms < cutoff) {
+        /* A zero window holds nothing, not even a record of this very
+         * instant (upstream's clock always moves between the two). */
+        if (rec->at_ms < cutoff || window_ms <= 0) {
             found_old = true;
             old_index = i;
         } else if (rec->replicas > highest) {
