@@ -642,10 +642,37 @@ static void on_hpa_reread(void *ctx, const hpac_kube_response *resp)
     put_status(r, resp->body);
 }
 
+static void on_status_patched(void *ctx, const hpac_kube_response *resp)
+{
+    hpac_reconcile *r = ctx;
+    r->call = NULL;
+    if (resp->error)
+        hpac_warn("HPA=\"%s/%s\": status update failed: %s", r->hpa.namespace, r->hpa.name,
+                  resp->error);
+    else
+        r->report.status_written = true;
+    write_events(r);
+}
+
+/* A server that refuses PUT on /status (405) gets a merge patch instead. */
+static bool patch_status(hpac_reconcile *r)
+{
+    json_t *patch = json_pack("{s:O}", "status", r->new_status);
+    char *path = hpa_status_path(r);
+    if (patch && path)
+        r->call = hpac_kube_request(r->env->kube, "PATCH", path, patch,
+                                    "application/merge-patch+json", on_status_patched, r);
+    json_decref(patch);
+    free(path);
+    return r->call != NULL;
+}
+
 static void on_status_written(void *ctx, const hpac_kube_response *resp)
 {
     hpac_reconcile *r = ctx;
     r->call = NULL;
+    if (resp->code == 405 && patch_status(r))
+        return;
     if (resp->code == 409 && !r->status_retried) {
         /* Someone else wrote the HPA: re-read it and try once more. */
         r->status_retried = true;

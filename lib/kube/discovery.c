@@ -202,9 +202,12 @@ static void fetch_done(void *ctx, const hpac_kube_response *resp)
 
     bool success = resp->code >= 200 && resp->code < 300;
     json_t *kinds = success && resp->body ? kinds_of(resp->body) : NULL;
-    /* Minimal servers: no discovery at all, or something that is not an
+    /* Minimal servers: no discovery at all (any client error but an
+     * authentication or throttling one), or something that is not an
      * APIResourceList where one should be. */
-    bool not_served = resp->code == 404 || resp->code == 405 || resp->code == 501 ||
+    bool client_error = resp->code >= 400 && resp->code < 500 && resp->code != 401 &&
+                        resp->code != 429;
+    bool not_served = client_error || resp->code == 501 ||
                       (success && !json_is_array(json_object_get(resp->body, "resources")));
 
     if (kinds || not_served) {
