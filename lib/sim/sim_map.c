@@ -45,7 +45,7 @@ hpac_sim_map *hpac_sim_map_new(void)
     return map;
 }
 
-void hpac_sim_map_free(hpac_sim_map *map)
+void hpac_sim_map_free_with(hpac_sim_map *map, void (*free_value)(void *value))
 {
     if (!map)
         return;
@@ -53,12 +53,19 @@ void hpac_sim_map_free(hpac_sim_map *map)
         map_node *node = map->buckets[i];
         while (node) {
             map_node *next = node->next;
+            if (free_value)
+                free_value(node->value);
             free(node);
             node = next;
         }
     }
     free(map->buckets);
     free(map);
+}
+
+void hpac_sim_map_free(hpac_sim_map *map)
+{
+    hpac_sim_map_free_with(map, NULL);
 }
 
 static map_node **find_slot(const hpac_sim_map *map, const char *key, uint64_t hash)

@@ -13,6 +13,8 @@ typedef struct hpac_sim_map hpac_sim_map;
 hpac_sim_map *hpac_sim_map_new(void);
 /* Frees the map and its key copies, not the values. */
 void hpac_sim_map_free(hpac_sim_map *map);
+/* Frees the map, calling free_value on every value first. */
+void hpac_sim_map_free_with(hpac_sim_map *map, void (*free_value)(void *value));
 
 /* The value stored under `key`, or NULL. */
 void *hpac_sim_map_get(const hpac_sim_map *map, const char *key);

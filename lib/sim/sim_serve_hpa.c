@@ -140,7 +140,7 @@ static void apply(hpac_sim_state *st, hpac_sim_entry *entry, const json_t *next,
                 json_object_del(meta, COPIED[i]);
         }
         char err[256];
-        if (hpac_sim_store_relabel(entry, err, sizeof(err)) != 0) {
+        if (hpac_sim_store_relabel(st->hpas, entry, err, sizeof(err)) != 0) {
             hpac_sim_reply_status(out, 422, "Invalid", err);
             return;
         }

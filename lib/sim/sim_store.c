@@ -2,14 +2,25 @@
 
 #include "sim/sim_map.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+typedef struct entry_list {
+    hpac_sim_entry **items;
+    size_t count, cap;
+} entry_list;
 
 typedef struct ns_bucket {
     char *name;
     hpac_sim_entry **entries; /* insertion order */
     size_t count, cap;
+    /* "key=value" -> entry_list: the entries carrying that label, so that
+     * a selector with an equality ("app=web") looks at its candidates only,
+     * not at every pod of a 100,000-pod namespace. */
+    hpac_sim_map *by_label;
+    bool index_broken; /* an allocation failed: scan the namespace instead */
 } ns_bucket;
 
 struct hpac_sim_store {
@@ -43,6 +54,88 @@ static void composite_done(char *buf, char *c)
 {
     if (c != buf)
         free(c);
+}
+
+/* --- the label index --------------------------------------------------- */
+
+#define LABEL_KEY_STACK 512
+
+/* "key=value" into `buf`, or a heap copy when it does not fit (caller
+ * frees when the result differs from buf); NULL on allocation failure. */
+static char *label_key(char *buf, const hpac_label *label)
+{
+    size_t kl = strlen(label->key), vl = strlen(label->value);
+    char *out = buf;
+    if (kl + vl + 2 > LABEL_KEY_STACK) {
+        out = malloc(kl + vl + 2);
+        if (!out)
+            return NULL;
+    }
+    memcpy(out, label->key, kl);
+    out[kl] = '=';
+    memcpy(out + kl + 1, label->value, vl + 1);
+    return out;
+}
+
+static void entry_list_free(void *value)
+{
+    entry_list *list = value;
+    free(list->items);
+    free(list);
+}
+
+static void index_add(ns_bucket *bucket, hpac_sim_entry *entry)
+{
+    for (size_t i = 0; i < entry->labels.count && !bucket->index_broken; i++) {
+        char buf[LABEL_KEY_STACK];
+        char *key = label_key(buf, &entry->labels.items[i]);
+        entry_list *list = key ? hpac_sim_map_get(bucket->by_label, key) : NULL;
+        if (key && !list) {
+            list = calloc(1, sizeof(*list));
+            if (list && hpac_sim_map_put(bucket->by_label, key, list) != 0) {
+                free(list);
+                list = NULL;
+            }
+        }
+        if (list && list->count == list->cap) {
+            size_t cap = list->cap ? list->cap * 2 : 4;
+            hpac_sim_entry **grown = realloc(list->items, cap * sizeof(*grown));
+            if (grown) {
+                list->items = grown;
+                list->cap = cap;
+            }
+        }
+        if (list && list->count < list->cap)
+            list->items[list->count++] = entry;
+        else
+            bucket->index_broken = true;
+        if (key && key != buf)
+            free(key);
+    }
+}
+
+/* O(entries carrying each label): removal and relabelling are rare. */
+static void index_del(ns_bucket *bucket, hpac_sim_entry *entry)
+{
+    for (size_t i = 0; i < entry->labels.count; i++) {
+        char buf[LABEL_KEY_STACK];
+        char *key = label_key(buf, &entry->labels.items[i]);
+        entry_list *list = key ? hpac_sim_map_get(bucket->by_label, key) : NULL;
+        if (!key)
+            bucket->index_broken = true;
+        for (size_t j = 0; list && j < list->count; j++) {
+            if (list->items[j] == entry) {
+                memmove(&list->items[j], &list->items[j + 1],
+                        (list->count - j - 1) * sizeof(*list->items));
+                list->count--;
+                break;
+            }
+        }
+        if (list && list->count == 0)
+            entry_list_free(hpac_sim_map_remove(bucket->by_label, key));
+        if (key && key != buf)
+            free(key);
+    }
 }
 
 static void entry_free(hpac_sim_entry *entry)
@@ -79,6 +172,7 @@ void hpac_sim_store_free(hpac_sim_store *store)
         for (size_t i = 0; i < bucket->count; i++)
             entry_free(bucket->entries[i]);
         free(bucket->entries);
+        hpac_sim_map_free_with(bucket->by_label, entry_list_free);
         free(bucket->name);
         free(bucket);
     }
@@ -105,7 +199,10 @@ static ns_bucket *bucket_for(hpac_sim_store *store, const char *ns)
     if (!bucket)
         return NULL;
     bucket->name = strdup(ns);
-    if (!bucket->name || hpac_sim_map_put(store->by_ns, ns, bucket) != 0) {
+    bucket->by_label = hpac_sim_map_new();
+    if (!bucket->name || !bucket->by_label ||
+        hpac_sim_map_put(store->by_ns, ns, bucket) != 0) {
+        hpac_sim_map_free(bucket->by_label);
         free(bucket->name);
         free(bucket);
         return NULL;
@@ -136,12 +233,15 @@ hpac_sim_entry *hpac_sim_store_put(hpac_sim_store *store, const char *ns, const 
 
     hpac_sim_entry *existing = hpac_sim_map_get(store->by_key, ckey);
     if (existing) {
+        ns_bucket *bucket = hpac_sim_map_get(store->by_ns, ns);
+        index_del(bucket, existing);
         json_decref(existing->obj);
         existing->obj = obj;
         obj = NULL;
         hpac_labels_clear(&existing->labels);
         existing->labels = labels;
         labels = (hpac_labels){0};
+        index_add(bucket, existing);
         result = existing;
         goto out;
     }
@@ -178,6 +278,7 @@ hpac_sim_entry *hpac_sim_store_put(hpac_sim_store *store, const char *ns, const 
     entry->labels = labels;
     labels = (hpac_labels){0};
     bucket->entries[bucket->count++] = entry;
+    index_add(bucket, entry);
     store->count++;
     result = entry;
 out:
@@ -199,13 +300,17 @@ hpac_sim_entry *hpac_sim_store_find(const hpac_sim_store *store, const char *ns,
     return entry;
 }
 
-int hpac_sim_store_relabel(hpac_sim_entry *entry, char *err, size_t errsize)
+int hpac_sim_store_relabel(hpac_sim_store *store, hpac_sim_entry *entry, char *err,
+                           size_t errsize)
 {
     hpac_labels labels = {0};
     if (parse_labels(entry->obj, &labels, err, errsize) != 0)
         return -1;
+    ns_bucket *bucket = hpac_sim_map_get(store->by_ns, entry->ns);
+    index_del(bucket, entry);
     hpac_labels_clear(&entry->labels);
     entry->labels = labels;
+    index_add(bucket, entry);
     return 0;
 }
 
@@ -222,6 +327,8 @@ int hpac_sim_store_remove(hpac_sim_store *store, const char *ns, const char *key
     /* O(entries of the namespace): removal is rare (the demo deleting a
      * pod), listing is what must be fast. */
     ns_bucket *bucket = hpac_sim_map_get(store->by_ns, ns);
+    if (bucket)
+        index_del(bucket, entry);
     for (size_t i = 0; bucket && i < bucket->count; i++) {
         if (bucket->entries[i] == entry) {
             memmove(&bucket->entries[i], &bucket->entries[i + 1],
@@ -240,12 +347,94 @@ size_t hpac_sim_store_count(const hpac_sim_store *store)
     return store->count;
 }
 
+/* The equality requirements ("key=value", "key==value") of a selector's
+ * canonical string form; any of them must hold for a match, so the
+ * entries carrying the shortest one's label are the only candidates.
+ * Keys and values never hold ',', '=', '!' or spaces, so splitting the
+ * canonical form is exact. */
+typedef struct pivot {
+    char *text;  /* owned canonical form, cut into requirements */
+    char **reqs; /* "key=value" of each equality, pointing into text */
+    size_t count;
+} pivot;
+
+static void pivot_clear(pivot *pv)
+{
+    free(pv->text);
+    free(pv->reqs);
+    memset(pv, 0, sizeof(*pv));
+}
+
+/* Returns 0, or -1 when the selector cannot be indexed (scan instead). */
+static int pivot_parse(const hpac_selector *sel, pivot *pv)
+{
+    memset(pv, 0, sizeof(*pv));
+    pv->text = hpac_selector_to_string(sel);
+    if (!pv->text)
+        return -1;
+    size_t n = 1;
+    for (const char *c = pv->text; *c; c++)
+        n += *c == ',';
+    pv->reqs = calloc(n, sizeof(*pv->reqs));
+    if (!pv->reqs) {
+        pivot_clear(pv);
+        return -1;
+    }
+    char *p = pv->text;
+    while (*p) {
+        char *req = p;
+        int depth = 0;
+        while (*p && (*p != ',' || depth > 0)) {
+            depth += *p == '(';
+            depth -= *p == ')';
+            p++;
+        }
+        if (*p)
+            *p++ = '\0';
+        char *eq = strchr(req, '=');
+        if (!eq || eq == req || eq[-1] == '!' || strchr(req, ' ') || strchr(req, '('))
+            continue;
+        if (eq[1] == '=')
+            memmove(eq + 1, eq + 2, strlen(eq + 2) + 1); /* "k==v" -> "k=v" */
+        pv->reqs[pv->count++] = req;
+    }
+    return 0;
+}
+
+/* The candidates of a bucket: NULL with *all set when every entry must be
+ * looked at; NULL with *all clear when none can match. */
+static const entry_list *candidates(const ns_bucket *bucket, const pivot *pv, bool *all)
+{
+    const entry_list *best = NULL;
+    *all = bucket->index_broken || pv->count == 0;
+    if (*all)
+        return NULL;
+    for (size_t i = 0; i < pv->count; i++) {
+        const entry_list *list = hpac_sim_map_get(bucket->by_label, pv->reqs[i]);
+        if (!list)
+            return NULL; /* nobody carries a required label */
+        if (!best || list->count < best->count)
+            best = list;
+    }
+    return best;
+}
+
 /* False when the visitor asked to stop. */
-static bool visit_bucket(const ns_bucket *bucket, const hpac_selector *sel,
+static bool visit_bucket(const ns_bucket *bucket, const hpac_selector *sel, const pivot *pv,
                          hpac_sim_store_visit visit, void *ctx)
 {
-    for (size_t i = 0; i < bucket->count; i++) {
-        const hpac_sim_entry *entry = bucket->entries[i];
+    hpac_sim_entry *const *items = bucket->entries;
+    size_t count = bucket->count;
+    if (sel && pv) {
+        bool all;
+        const entry_list *list = candidates(bucket, pv, &all);
+        if (!all) {
+            items = list ? list->items : NULL;
+            count = list ? list->count : 0;
+        }
+    }
+    for (size_t i = 0; i < count; i++) {
+        const hpac_sim_entry *entry = items[i];
         if (sel && !hpac_selector_matches(sel, &entry->labels))
             continue;
         if (!visit(ctx, entry))
@@ -257,16 +446,20 @@ static bool visit_bucket(const ns_bucket *bucket, const hpac_selector *sel,
 void hpac_sim_store_each(const hpac_sim_store *store, const char *ns, const hpac_selector *sel,
                          hpac_sim_store_visit visit, void *ctx)
 {
+    pivot pv;
+    bool indexed = sel && pivot_parse(sel, &pv) == 0;
     if (ns) {
         const ns_bucket *bucket = hpac_sim_map_get(store->by_ns, ns);
         if (bucket)
-            visit_bucket(bucket, sel, visit, ctx);
-        return;
+            visit_bucket(bucket, sel, indexed ? &pv : NULL, visit, ctx);
+    } else {
+        for (size_t b = 0; b < store->nbuckets; b++) {
+            if (!visit_bucket(store->buckets[b], sel, indexed ? &pv : NULL, visit, ctx))
+                break;
+        }
     }
-    for (size_t b = 0; b < store->nbuckets; b++) {
-        if (!visit_bucket(store->buckets[b], sel, visit, ctx))
-            return;
-    }
+    if (indexed)
+        pivot_clear(&pv);
 }
 
 void hpac_sim_store_each_namespace(const hpac_sim_store *store, hpac_sim_store_ns_visit visit,

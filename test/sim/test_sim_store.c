@@ -163,12 +163,12 @@ static void test_sim__store_replace_relabel_remove(void **state)
     json_object_set_new(json_object_get(json_object_get(e->obj, "metadata"), "labels"), "app",
                         json_string("cache"));
     assert_string_equal(hpac_labels_get(&e->labels, "app"), "web");
-    assert_int_equal(hpac_sim_store_relabel(e, err, sizeof(err)), 0);
+    assert_int_equal(hpac_sim_store_relabel(store, e, err, sizeof(err)), 0);
     assert_string_equal(hpac_labels_get(&e->labels, "app"), "cache");
     /* Labels that are not strings: refused, the old ones kept. */
     json_object_set_new(json_object_get(json_object_get(e->obj, "metadata"), "labels"), "app",
                         json_integer(3));
-    assert_int_equal(hpac_sim_store_relabel(e, err, sizeof(err)), -1);
+    assert_int_equal(hpac_sim_store_relabel(store, e, err, sizeof(err)), -1);
     assert_string_equal(hpac_labels_get(&e->labels, "app"), "cache");
 
     assert_int_equal(hpac_sim_store_remove(store, "a", "p1"), 0);
@@ -246,6 +246,135 @@ static void test_sim__store_many(void **state)
     hpac_sim_store_free(store);
 }
 
+/* The label index gives the same answers as matching every entry, through
+ * puts, replacements, relabels and removals. */
+typedef struct name_set {
+    char names[400][16];
+    size_t count;
+} name_set;
+
+static bool add_name(void *ctx, const hpac_sim_entry *entry)
+{
+    name_set *set = ctx;
+    assert_true(set->count < 400);
+    snprintf(set->names[set->count++], sizeof(set->names[0]), "%s", entry->key);
+    return true;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+static void sorted(name_set *set)
+{
+    qsort(set->names, set->count, sizeof(set->names[0]), compare_names);
+}
+
+static json_t *labelled(const char *name, unsigned seed)
+{
+    static const char *const APPS[] = {"web", "db", "cache"};
+    static const char *const TIERS[] = {"a", "b"};
+    json_t *labels = json_object();
+    if (seed % 5 != 0)
+        json_object_set_new(labels, "app", json_string(APPS[seed % 3]));
+    if (seed % 7 != 0)
+        json_object_set_new(labels, "tier", json_string(TIERS[(seed / 3) % 2]));
+    if (seed % 4 == 0)
+        json_object_set_new(labels, "canary", json_string("true"));
+    return json_pack("{s:{s:s, s:o}}", "metadata", "name", name, "labels", labels);
+}
+
+static void check_against_scan(hpac_sim_store *store, const char *ns)
+{
+    static const char *const SELECTORS[] = {
+        "",
+        "app=web",
+        "app==db",
+        "app=web,tier=a",
+        "tier=b,app=cache",
+        "app=web,canary",
+        "app=web,!canary",
+        "app!=web",
+        "app in (web,db)",
+        "app in (web,db),tier=a",
+        "app notin (web),tier==b",
+        "app=nobody",
+        "app=web,tier=c",
+        "!app",
+        "app",
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof(SELECTORS) / sizeof(SELECTORS[0]); i++) {
+        hpac_selector *sel = hpac_selector_parse(SELECTORS[i], err, sizeof(err));
+        if (!sel)
+            fail_msg("%s: %s", SELECTORS[i], err);
+        name_set *indexed = calloc(1, sizeof(*indexed));
+        name_set *scanned = calloc(1, sizeof(*scanned));
+        assert_non_null(indexed);
+        assert_non_null(scanned);
+        hpac_sim_store_each(store, ns, sel, add_name, indexed);
+        hpac_sim_store_each(store, ns, NULL, add_name, scanned);
+        /* Brute force: keep the scanned entries the selector matches. */
+        size_t kept = 0;
+        for (size_t j = 0; j < scanned->count; j++) {
+            const hpac_sim_entry *e = hpac_sim_store_find(store, ns, scanned->names[j]);
+            assert_non_null(e);
+            if (hpac_selector_matches(sel, &e->labels))
+                memcpy(scanned->names[kept++], scanned->names[j], sizeof(scanned->names[0]));
+        }
+        scanned->count = kept;
+        sorted(indexed);
+        sorted(scanned);
+        if (indexed->count != scanned->count)
+            fail_msg("%s: %zu indexed, %zu scanned", SELECTORS[i], indexed->count,
+                     scanned->count);
+        for (size_t j = 0; j < kept; j++)
+            assert_string_equal(indexed->names[j], scanned->names[j]);
+        free(indexed);
+        free(scanned);
+        hpac_selector_free(sel);
+    }
+}
+
+static void test_sim__store_label_index(void **state)
+{
+    hpac_sim_store *store = hpac_sim_store_new();
+    char name[16], err[256];
+    for (unsigned i = 0; i < 300; i++) {
+        snprintf(name, sizeof(name), "p%u", i);
+        assert_non_null(hpac_sim_store_put(store, "ns", name, labelled(name, i), err,
+                                           sizeof(err)));
+    }
+    check_against_scan(store, "ns");
+    /* Replace a third with other labels. */
+    for (unsigned i = 0; i < 300; i += 3) {
+        snprintf(name, sizeof(name), "p%u", i);
+        assert_non_null(hpac_sim_store_put(store, "ns", name, labelled(name, i * 7 + 1), err,
+                                           sizeof(err)));
+    }
+    check_against_scan(store, "ns");
+    /* Relabel in place. */
+    for (unsigned i = 1; i < 300; i += 5) {
+        snprintf(name, sizeof(name), "p%u", i);
+        hpac_sim_entry *e = hpac_sim_store_find(store, "ns", name);
+        json_t *fresh = labelled(name, i + 11);
+        json_object_set(json_object_get(e->obj, "metadata"), "labels",
+                        json_object_get(json_object_get(fresh, "metadata"), "labels"));
+        json_decref(fresh);
+        assert_int_equal(hpac_sim_store_relabel(store, e, err, sizeof(err)), 0);
+    }
+    check_against_scan(store, "ns");
+    /* Remove some. */
+    for (unsigned i = 0; i < 300; i += 4) {
+        snprintf(name, sizeof(name), "p%u", i);
+        assert_int_equal(hpac_sim_store_remove(store, "ns", name), 0);
+    }
+    check_against_scan(store, "ns");
+    check_against_scan(store, "empty");
+    hpac_sim_store_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_sim__store_by_namespace_and_selector),
         cmocka_unit_test(test_sim__store_replace_relabel_remove),
         cmocka_unit_test(test_sim__store_many),
+        cmocka_unit_test(test_sim__store_label_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
