@@ -87,7 +87,16 @@ static int describe(const hpac_whatif_spec *spec, const hpac_metric_spec *m,
         out->label = hpac_strdup(m->type_name ? m->type_name : "unknown");
         break;
     }
-    return out->label ? 0 : -1;
+    /* The trace holds the metric's total, in its base unit. */
+    if (m->type == HPAC_METRIC_RESOURCE || m->type == HPAC_METRIC_CONTAINER_RESOURCE)
+        out->load_label = hpac_format("%s%s", m->resource_name,
+                                      strcmp(m->resource_name, "cpu") == 0      ? " (cores)"
+                                      : strcmp(m->resource_name, "memory") == 0 ? " (bytes)"
+                                                                                : "");
+    else
+        out->load_label = hpac_strdup(m->metric_name ? m->metric_name
+                                                     : (m->type_name ? m->type_name : "load"));
+    return out->label && out->load_label ? 0 : -1;
 }
 
 /* ---- per-sync inputs -------------------------------------------------------------- */
@@ -533,7 +542,10 @@ void hpac_whatif_result_clear(hpac_whatif_result *result)
     free(result->hpa_name);
     free(result->target_name);
     for (size_t i = 0; result->metrics && i < result->metric_count; i++)
+    {
         free(result->metrics[i].label);
+        free(result->metrics[i].load_label);
+    }
     free(result->metrics);
     free(result->steps);
     free(result->loads);

@@ -72,7 +72,8 @@ void hpac_whatif_spec_clear(hpac_whatif_spec *spec);
 /* How each metric is reported: Utilization targets in percent, the others
  * in milli-units of the metric. */
 typedef struct hpac_whatif_metric {
-    char *label;         /* "cpu utilization", "pods metric requests_per_second", ... */
+    char *label;         /* "cpu utilization", "requests_per_second per pod", ... */
+    char *load_label;    /* what the trace column holds: "cpu (cores)", "requests_per_second" */
     bool percent;        /* Utilization target */
     int64_t target;      /* percent, or milli-units */
     int64_t request_milli; /* a pod's request of the resource (Utilization targets) */
