@@ -13,6 +13,7 @@
 #define EXTERNAL_GROUP "external.metrics.k8s.io"
 #define EXTERNAL_API_VERSION "external.metrics.k8s.io/v1beta1"
 #define RESOURCE_MAX 256
+#define CUSTOM_KEY_MAX 768
 
 static json_t *metric_list(const char *api_version, const char *kind)
 {
@@ -102,6 +103,23 @@ static bool collect_custom(void *ctx, const hpac_sim_entry *entry)
     return true;
 }
 
+/* The custom metric series of one pod found by the pod index. */
+static bool collect_pod_entries(void *ctx, const hpac_sim_entry *pod)
+{
+    custom_query *q = ctx;
+    char key[CUSTOM_KEY_MAX];
+    for (int series = 1;; series++) {
+        if (hpac_sim__custom_key(key, sizeof(key), "Pod", pod->key, q->metric, series) != 0)
+            break;
+        const hpac_sim_entry *entry = hpac_sim_store_find(q->st->custom, q->ns, key);
+        if (!entry)
+            break;
+        if (series_matches(q, entry->obj))
+            json_array_append_new(q->items, hpac_sim_view(q->req, entry->obj));
+    }
+    return true;
+}
+
 void hpac_sim_serve_custom_metrics(hpac_sim_state *st, const hpac_sim_request *req,
                                    hpac_sim_reply *out)
 {
@@ -153,7 +171,15 @@ void hpac_sim_serve_custom_metrics(hpac_sim_state *st, const hpac_sim_request *r
     q.series = series;
     json_t *list = metric_list(CUSTOM_API_VERSION, "MetricValueList");
     q.items = json_object_get(list, "items");
-    if (list) {
+    /* Pods picked by a selector that no unlabelled object satisfies come
+     * from the pod index: O(matching pods), not O(metrics of the
+     * namespace). Otherwise every metric of the namespace is looked at. */
+    static const hpac_labels NO_LABELS = {0};
+    bool by_pods = q.kind && strcmp(q.kind, "Pod") == 0 && strcmp(q.name, "*") == 0 &&
+                   !hpac_selector_matches(objects, &NO_LABELS);
+    if (list && by_pods) {
+        hpac_sim_store_each(st->pods, q.ns, objects, collect_pod_entries, &q);
+    } else if (list) {
         hpac_sim_store_each(st->custom, q.ns, NULL, collect_custom, &q);
         /* Namespaces and other cluster-scoped objects may sit in the
          * cluster bucket too. */

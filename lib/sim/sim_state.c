@@ -210,11 +210,11 @@ out:
     return rc;
 }
 
-/* Key of a custom metric: "<kind>/<name>/<metric>". */
-static int custom_key(char *buf, size_t size, const char *kind, const char *name,
-                      const char *metric)
+int hpac_sim__custom_key(char *buf, size_t size, const char *kind, const char *name,
+                         const char *metric, int series)
 {
-    int n = snprintf(buf, size, "%s/%s/%s", kind, name, metric);
+    int n = series > 1 ? snprintf(buf, size, "%s/%s/%s#%d", kind, name, metric, series)
+                       : snprintf(buf, size, "%s/%s/%s", kind, name, metric);
     return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
@@ -230,21 +230,17 @@ static int put_custom_locked(hpac_sim_state *st, const json_t *item, char *err, 
         snprintf(err, errsize, "custom metric without describedObject.kind/name or metric.name");
         return -1;
     }
-    if (custom_key(key, sizeof(key), kind, name, metric) != 0) {
-        snprintf(err, errsize, "custom metric name too long");
-        return -1;
-    }
     if (!ns)
         ns = "";
     /* The same object and metric twice (different metric selectors): keep
-     * both, under distinct keys. */
-    size_t base = strlen(key);
-    for (int dup = 2; hpac_sim_store_find(st->custom, ns, key); dup++) {
-        if (base + 12 >= sizeof(key)) {
+     * both, as further series. */
+    for (int series = 1;; series++) {
+        if (hpac_sim__custom_key(key, sizeof(key), kind, name, metric, series) != 0) {
             snprintf(err, errsize, "custom metric name too long");
             return -1;
         }
-        snprintf(key + base, sizeof(key) - base, "#%d", dup);
+        if (!hpac_sim_store_find(st->custom, ns, key))
+            break;
     }
     json_t *copy = json_deep_copy(item);
     if (!hpac_sim_store_put(st->custom, ns, key, copy, err, errsize))
@@ -582,7 +578,7 @@ int hpac_sim_set_custom_metric(hpac_sim_state *st, const char *kind, const char 
 {
     int rc = -1;
     char key[KEY_MAX], err[256];
-    if (custom_key(key, sizeof(key), kind, name, metric) != 0)
+    if (hpac_sim__custom_key(key, sizeof(key), kind, name, metric, 1) != 0)
         return -1;
     hpac_sim__state_wrlock(st);
     hpac_sim_entry *entry = hpac_sim_store_find(st->custom, ns ? ns : "", key);

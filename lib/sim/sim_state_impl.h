@@ -25,7 +25,8 @@ struct hpac_sim_state {
     hpac_sim_store *targets;     /* key: hpac_sim__target_key() */
     hpac_sim_store *pods;        /* key: name */
     hpac_sim_store *pod_metrics; /* key: name; labels of the PodMetrics itself */
-    hpac_sim_store *custom;      /* ns: describedObject.namespace; key: kind/name/metric */
+    hpac_sim_store *custom;      /* ns: describedObject.namespace; key:
+                                  * hpac_sim__custom_key() */
     json_t *custom_names;        /* object: metric name -> true, any described kind */
     json_t *external;            /* array of ExternalMetricValue */
     hpac_sim_store *events;      /* key: name */
@@ -51,6 +52,12 @@ void hpac_sim__state_unlock(hpac_sim_state *st);
  * most `size` bytes; returns -1 when it does not fit. */
 int hpac_sim__target_key(char *buf, size_t size, const char *api_version, const char *resource,
                          const char *name);
+
+/* The custom metric store's key: "<kind>/<name>/<metric>" for the first
+ * series of an object's metric, "...#2", "#3" for further ones (the same
+ * metric with other metric labels). Returns -1 when it does not fit. */
+int hpac_sim__custom_key(char *buf, size_t size, const char *kind, const char *name,
+                         const char *metric, int series);
 
 /* Moves the global resourceVersion on and stamps it on `obj`
  * (metadata.resourceVersion). Caller holds the write lock. */

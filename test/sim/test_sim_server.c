@@ -879,6 +879,31 @@ static void test_sim__custom_pod_metrics(void **state)
     assert_string_equal(str_at(json_array_get(json_object_get(json, "items"), 2), "value", NULL),
                         "77");
     json_decref(json);
+    /* A metric of a pod the cluster does not list: it has no labels. */
+    assert_int_equal(hpac_sim_set_custom_metric(hpac_sim_state_of(sim), "Pod", "default",
+                                                "ghost-0", "qps", "5"),
+                     0);
+    static const struct {
+        const char *query;
+        size_t items;
+    } GHOST[] = {
+        {"", 5},
+        {"?labelSelector=app%3Dweb", 3},
+        {"?labelSelector=app%3Dweb%2Capp%21%3Ddb", 3},
+        {"?labelSelector=%21app", 1},
+        {"?labelSelector=app%20notin%20(web)", 2},
+        {"?labelSelector=app", 4},
+    };
+    for (size_t i = 0; i < sizeof(GHOST) / sizeof(GHOST[0]); i++) {
+        char path[512];
+        snprintf(path, sizeof(path),
+                 "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps%s",
+                 GHOST[i].query);
+        assert_int_equal(get(sim, path, &json), 200);
+        if (items_count(json) != GHOST[i].items)
+            fail_msg("%s: %zu items", path, items_count(json));
+        json_decref(json);
+    }
     hpac_sim_stop(sim);
 }
 
