@@ -879,13 +879,34 @@ static void put_time(json_t *obj, const char *key, int64_t ms, bool *ok)
     put_string(obj, key, text, ok);
 }
 
+/* Memory is written in binary units (1Gi), as metrics-server and
+ * upstream's controller do; a value that is not whole bytes falls back to
+ * decimal like upstream's canonical form. */
+static void put_binary_quantity(json_t *obj, const char *key, int64_t milli, bool *ok)
+{
+    hpac_quantity q = {.mantissa = milli, .exp10 = -3, .format = HPAC_QTY_BINARY_SI};
+    while (q.mantissa != 0 && q.mantissa % 10 == 0) {
+        q.mantissa /= 10;
+        q.exp10++;
+    }
+    char text[HPAC_QUANTITY_TEXT_MAX];
+    hpac_quantity_format(&q, text, sizeof(text));
+    put_string(obj, key, text, ok);
+}
+
 /* MetricValueStatus: only the fields the status entry carries. */
-static json_t *metric_value_status(const hpac_metric_status *st, bool *ok)
+static json_t *metric_value_status(const hpac_metric_status *st, const hpac_metric_spec *spec,
+                                   bool *ok)
 {
     json_t *current = json_object();
+    bool memory = (st->type == HPAC_METRIC_RESOURCE ||
+                   st->type == HPAC_METRIC_CONTAINER_RESOURCE) &&
+                  spec->resource_name && strcmp(spec->resource_name, "memory") == 0;
     if (st->has_value)
         put_quantity(current, "value", st->value_milli, ok);
-    if (st->has_average_value)
+    if (st->has_average_value && memory)
+        put_binary_quantity(current, "averageValue", st->average_value_milli, ok);
+    else if (st->has_average_value)
         put_quantity(current, "averageValue", st->average_value_milli, ok);
     if (st->has_average_utilization)
         put(current, "averageUtilization", json_integer(st->average_utilization), ok);
@@ -937,7 +958,7 @@ static json_t *metric_status_json(const hpac_metric_status *st, const hpac_metri
     case HPAC_METRIC_UNKNOWN:
         break;
     }
-    put(source, "current", metric_value_status(st, ok), ok);
+    put(source, "current", metric_value_status(st, spec, ok), ok);
     put_string(entry, "type", hpac_metric_type_name(st->type), ok);
     put(entry, metric_source_key(st->type), source, ok);
     return entry;

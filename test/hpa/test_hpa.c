@@ -729,7 +729,7 @@ static void test_hpa__status_to_json(void **state)
         "  {'type': 'Resource', 'resource': {'name': 'cpu',"
         "     'current': {'averageValue': '250m', 'averageUtilization': 50}}},"
         "  {'type': 'ContainerResource', 'containerResource': {'name': 'memory', 'container': 'app',"
-        "     'current': {'averageValue': '1M'}}},"
+        "     'current': {'averageValue': '1000000'}}},"
         "  {'type': 'Pods', 'pods': {'metric': {'name': 'qps', 'selector': {'matchLabels': {'verb': 'GET'}}},"
         "     'current': {'averageValue': '6667m'}}},"
         "  {'type': 'Object', 'object': {"
