@@ -26,7 +26,7 @@ typedef struct series {
 struct hpac_family {
     hpac_registry *registry;
     hpac_family *next;
-    hpac_metric_type type;
+    hpac_family_type type;
     char *name;
     char *help;
     char **labels;
@@ -124,13 +124,13 @@ static bool spec_valid(const hpac_family_spec *spec)
         const char *label = spec->labels[i];
         if (!valid_name(label, false) || strncmp(label, "__", 2) == 0)
             return false;
-        if (spec->type == HPAC_METRIC_HISTOGRAM && strcmp(label, "le") == 0)
+        if (spec->type == HPAC_FAMILY_HISTOGRAM && strcmp(label, "le") == 0)
             return false;
         for (size_t j = 0; j < i; j++)
             if (strcmp(label, spec->labels[j]) == 0)
                 return false;
     }
-    if (spec->type != HPAC_METRIC_HISTOGRAM)
+    if (spec->type != HPAC_FAMILY_HISTOGRAM)
         return spec->bucket_count == 0;
     if (spec->bucket_count > HPAC_REGISTRY_MAX_BUCKETS || (spec->bucket_count && !spec->buckets))
         return false;
@@ -158,7 +158,7 @@ static bool name_clashes(hpac_registry *r, const hpac_family_spec *spec)
         return true;
     char derived[512];
     for (size_t i = 0; i < 3; i++) {
-        if (spec->type == HPAC_METRIC_HISTOGRAM) {
+        if (spec->type == HPAC_FAMILY_HISTOGRAM) {
             snprintf(derived, sizeof(derived), "%s%s", spec->name, suffixes[i]);
             if (find_family(r, derived))
                 return true;
@@ -168,7 +168,7 @@ static bool name_clashes(hpac_registry *r, const hpac_family_spec *spec)
             memcpy(derived, spec->name, n - sl);
             derived[n - sl] = '\0';
             hpac_family *base = find_family(r, derived);
-            if (base && base->type == HPAC_METRIC_HISTOGRAM)
+            if (base && base->type == HPAC_FAMILY_HISTOGRAM)
                 return true;
         }
     }
@@ -305,7 +305,7 @@ static void maybe_grow(hpac_family *f)
 
 static series *series_new(const hpac_family *f, const char *const *values, uint64_t hash)
 {
-    size_t buckets = f->type == HPAC_METRIC_HISTOGRAM ? f->bound_count + 1 : 0;
+    size_t buckets = f->type == HPAC_FAMILY_HISTOGRAM ? f->bound_count + 1 : 0;
     size_t size = sizeof(series) + buckets * sizeof(uint64_t) + f->label_count * sizeof(char *);
     for (size_t i = 0; i < f->label_count; i++)
         size += strlen(values[i]) + 1;
@@ -353,18 +353,18 @@ static series *get_series(hpac_family *f, const char *const *values)
 
 typedef enum op { OP_ADD, OP_SET, OP_OBSERVE, OP_TOUCH } op;
 
-static bool op_fits(hpac_metric_type type, op o, double v)
+static bool op_fits(hpac_family_type type, op o, double v)
 {
     if (o == OP_TOUCH)
         return true;
     if (isnan(v))
         return false;
     switch (type) {
-    case HPAC_METRIC_COUNTER:
+    case HPAC_FAMILY_COUNTER:
         return (o == OP_ADD && v >= 0) || o == OP_SET;
-    case HPAC_METRIC_GAUGE:
+    case HPAC_FAMILY_GAUGE:
         return o == OP_ADD || o == OP_SET;
-    case HPAC_METRIC_HISTOGRAM:
+    case HPAC_FAMILY_HISTOGRAM:
         return o == OP_OBSERVE;
     }
     return false;
@@ -623,7 +623,7 @@ static void render_family(text *t, const hpac_family *f)
     put_str(t, type_names[f->type]);
     put_str(t, "\n");
     for (const series *s = f->first; s; s = s->next) {
-        if (f->type != HPAC_METRIC_HISTOGRAM) {
+        if (f->type != HPAC_FAMILY_HISTOGRAM) {
             put_sample(t, f, "", s, NULL, s->value);
             continue;
         }

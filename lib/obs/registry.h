@@ -19,11 +19,11 @@
 #define HPAC_REGISTRY_MAX_LABELS 8
 #define HPAC_REGISTRY_MAX_BUCKETS 64
 
-typedef enum hpac_metric_type {
-    HPAC_METRIC_COUNTER,
-    HPAC_METRIC_GAUGE,
-    HPAC_METRIC_HISTOGRAM,
-} hpac_metric_type;
+typedef enum hpac_family_type {
+    HPAC_FAMILY_COUNTER,
+    HPAC_FAMILY_GAUGE,
+    HPAC_FAMILY_HISTOGRAM,
+} hpac_family_type;
 
 typedef struct hpac_registry hpac_registry;
 /* A metric family: one name, one help text, one set of label names. */
@@ -34,7 +34,7 @@ hpac_registry *hpac_registry_new(void);
 void hpac_registry_free(hpac_registry *r);
 
 typedef struct hpac_family_spec {
-    hpac_metric_type type;
+    hpac_family_type type;
     const char *name; /* [a-zA-Z_:][a-zA-Z0-9_:]* */
     const char *help;
     const char *const *labels; /* [a-zA-Z_][a-zA-Z0-9_]*, not "__*"; no "le" on histograms */

@@ -114,12 +114,12 @@ static void test_obs__exact_exposition(void **state)
     assert_non_null(r);
     static const char *const labels[] = {"verb", "code"};
     static const double bounds[] = {0.1, 1};
-    hpac_family_spec counter = {HPAC_METRIC_COUNTER, "req_total", "Requests.", labels, 2, NULL,
+    hpac_family_spec counter = {HPAC_FAMILY_COUNTER, "req_total", "Requests.", labels, 2, NULL,
                                 0};
-    hpac_family_spec gauge = {HPAC_METRIC_GAUGE, "temp", "Temperature.", NULL, 0, NULL, 0};
-    hpac_family_spec hist = {HPAC_METRIC_HISTOGRAM, "lat_seconds", "Latency.", labels, 1,
+    hpac_family_spec gauge = {HPAC_FAMILY_GAUGE, "temp", "Temperature.", NULL, 0, NULL, 0};
+    hpac_family_spec hist = {HPAC_FAMILY_HISTOGRAM, "lat_seconds", "Latency.", labels, 1,
                              bounds, 2};
-    hpac_family_spec empty = {HPAC_METRIC_GAUGE, "unused", "Never set.", NULL, 0, NULL, 0};
+    hpac_family_spec empty = {HPAC_FAMILY_GAUGE, "unused", "Never set.", NULL, 0, NULL, 0};
     hpac_family *c = hpac_registry_add(r, &counter);
     hpac_family *g = hpac_registry_add(r, &gauge);
     hpac_family *h = hpac_registry_add(r, &hist);
@@ -167,7 +167,7 @@ static void test_obs__escaping(void **state)
     (void)state;
     hpac_registry *r = hpac_registry_new();
     static const char *const labels[] = {"v"};
-    hpac_family_spec spec = {HPAC_METRIC_GAUGE, "esc", "Back\\slash and\nnewline \"quoted\".",
+    hpac_family_spec spec = {HPAC_FAMILY_GAUGE, "esc", "Back\\slash and\nnewline \"quoted\".",
                              labels, 1, NULL, 0};
     hpac_family *f = hpac_registry_add(r, &spec);
     assert_non_null(f);
@@ -201,7 +201,7 @@ static void test_obs__numbers(void **state)
     (void)state;
     hpac_registry *r = hpac_registry_new();
     static const char *const labels[] = {"i"};
-    hpac_family_spec spec = {HPAC_METRIC_GAUGE, "n", "Numbers.", labels, 1, NULL, 0};
+    hpac_family_spec spec = {HPAC_FAMILY_GAUGE, "n", "Numbers.", labels, 1, NULL, 0};
     hpac_family *f = hpac_registry_add(r, &spec);
     static const struct {
         double v;
@@ -251,33 +251,33 @@ static void test_obs__invalid_registrations(void **state)
     static const double increasing[] = {1, 2};
     static const double flat[] = {1, 1};
     static const double with_inf[] = {1, 1.0 / 0.0};
-    hpac_family_spec taken = {HPAC_METRIC_HISTOGRAM, "h", "", NULL, 0, increasing, 2};
+    hpac_family_spec taken = {HPAC_FAMILY_HISTOGRAM, "h", "", NULL, 0, increasing, 2};
     assert_non_null(hpac_registry_add(r, &taken));
     const hpac_family_spec bad[] = {
-        {HPAC_METRIC_GAUGE, "", "", NULL, 0, NULL, 0},
-        {HPAC_METRIC_GAUGE, "9lives", "", NULL, 0, NULL, 0},
-        {HPAC_METRIC_GAUGE, "with space", "", NULL, 0, NULL, 0},
-        {HPAC_METRIC_GAUGE, "h", "", NULL, 0, NULL, 0},        /* taken */
-        {HPAC_METRIC_GAUGE, "h_bucket", "", NULL, 0, NULL, 0}, /* a histogram's sample */
-        {HPAC_METRIC_GAUGE, "h_count", "", NULL, 0, NULL, 0},
-        {HPAC_METRIC_GAUGE, "g", "", reserved, 1, NULL, 0},
-        {HPAC_METRIC_GAUGE, "g", "", twice, 2, NULL, 0},
-        {HPAC_METRIC_GAUGE, "g", "", bad_label, 1, NULL, 0},
-        {HPAC_METRIC_GAUGE, "g", "", ok_labels, 1, increasing, 2}, /* buckets on a gauge */
-        {HPAC_METRIC_HISTOGRAM, "g", "", le, 1, increasing, 2},
-        {HPAC_METRIC_HISTOGRAM, "g", "", NULL, 0, flat, 2},
-        {HPAC_METRIC_HISTOGRAM, "g", "", NULL, 0, with_inf, 2},
+        {HPAC_FAMILY_GAUGE, "", "", NULL, 0, NULL, 0},
+        {HPAC_FAMILY_GAUGE, "9lives", "", NULL, 0, NULL, 0},
+        {HPAC_FAMILY_GAUGE, "with space", "", NULL, 0, NULL, 0},
+        {HPAC_FAMILY_GAUGE, "h", "", NULL, 0, NULL, 0},        /* taken */
+        {HPAC_FAMILY_GAUGE, "h_bucket", "", NULL, 0, NULL, 0}, /* a histogram's sample */
+        {HPAC_FAMILY_GAUGE, "h_count", "", NULL, 0, NULL, 0},
+        {HPAC_FAMILY_GAUGE, "g", "", reserved, 1, NULL, 0},
+        {HPAC_FAMILY_GAUGE, "g", "", twice, 2, NULL, 0},
+        {HPAC_FAMILY_GAUGE, "g", "", bad_label, 1, NULL, 0},
+        {HPAC_FAMILY_GAUGE, "g", "", ok_labels, 1, increasing, 2}, /* buckets on a gauge */
+        {HPAC_FAMILY_HISTOGRAM, "g", "", le, 1, increasing, 2},
+        {HPAC_FAMILY_HISTOGRAM, "g", "", NULL, 0, flat, 2},
+        {HPAC_FAMILY_HISTOGRAM, "g", "", NULL, 0, with_inf, 2},
     };
     for (size_t i = 0; i < ARRAY_LEN(bad); i++)
         if (hpac_registry_add(r, &bad[i]))
             fail_msg("case %zu (%s) accepted", i, bad[i].name);
     /* A histogram whose sample names another family already uses. */
-    hpac_family_spec x_sum = {HPAC_METRIC_GAUGE, "x_sum", "", NULL, 0, NULL, 0};
-    hpac_family_spec x = {HPAC_METRIC_HISTOGRAM, "x", "", NULL, 0, increasing, 2};
+    hpac_family_spec x_sum = {HPAC_FAMILY_GAUGE, "x_sum", "", NULL, 0, NULL, 0};
+    hpac_family_spec x = {HPAC_FAMILY_HISTOGRAM, "x", "", NULL, 0, increasing, 2};
     assert_non_null(hpac_registry_add(r, &x_sum));
     assert_null(hpac_registry_add(r, &x));
     /* A colon is fine in a metric name. */
-    hpac_family_spec colon = {HPAC_METRIC_GAUGE, "job:rate5m", "", ok_labels, 1, NULL, 0};
+    hpac_family_spec colon = {HPAC_FAMILY_GAUGE, "job:rate5m", "", ok_labels, 1, NULL, 0};
     assert_non_null(hpac_registry_add(r, &colon));
     hpac_registry_free(r);
 }
@@ -288,9 +288,9 @@ static void test_obs__invalid_updates(void **state)
     hpac_registry *r = hpac_registry_new();
     static const char *const labels[] = {"a"};
     static const double bounds[] = {1};
-    hpac_family_spec cs = {HPAC_METRIC_COUNTER, "c_total", "", labels, 1, NULL, 0};
-    hpac_family_spec gs = {HPAC_METRIC_GAUGE, "g", "", labels, 1, NULL, 0};
-    hpac_family_spec hs = {HPAC_METRIC_HISTOGRAM, "h", "", labels, 1, bounds, 1};
+    hpac_family_spec cs = {HPAC_FAMILY_COUNTER, "c_total", "", labels, 1, NULL, 0};
+    hpac_family_spec gs = {HPAC_FAMILY_GAUGE, "g", "", labels, 1, NULL, 0};
+    hpac_family_spec hs = {HPAC_FAMILY_HISTOGRAM, "h", "", labels, 1, bounds, 1};
     hpac_family *c = hpac_registry_add(r, &cs);
     hpac_family *g = hpac_registry_add(r, &gs);
     hpac_family *h = hpac_registry_add(r, &hs);
@@ -335,7 +335,7 @@ static void test_obs__histogram_buckets(void **state)
     hpac_registry *r = hpac_registry_new();
     double bounds[15];
     hpac_exponential_buckets(0.001, 2, 15, bounds);
-    hpac_family_spec spec = {HPAC_METRIC_HISTOGRAM, "d_seconds", "", NULL, 0, bounds, 15};
+    hpac_family_spec spec = {HPAC_FAMILY_HISTOGRAM, "d_seconds", "", NULL, 0, bounds, 15};
     hpac_family *h = hpac_registry_add(r, &spec);
     assert_non_null(h);
     /* One observation exactly on each bound, one below the first, two
@@ -382,7 +382,7 @@ static void test_obs__many_series_and_removal(void **state)
     enum { N = 20000 };
     hpac_registry *r = hpac_registry_new();
     static const char *const labels[] = {"namespace", "hpa_name"};
-    hpac_family_spec spec = {HPAC_METRIC_GAUGE, "desired", "", labels, 2, NULL, 0};
+    hpac_family_spec spec = {HPAC_FAMILY_GAUGE, "desired", "", labels, 2, NULL, 0};
     hpac_family *f = hpac_registry_add(r, &spec);
     char ns[32], name[32];
     for (int i = 0; i < N; i++) {
