@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config
 libcurl4-openssl-dev libjansson-dev libev-dev libyaml-dev libmicrohttpd-dev
-libcmocka-dev valgrind"
+libcmocka-dev valgrind python3-jsonschema"
 
 missing=""
 for pkg in $PACKAGES; do
@@ -13,6 +13,13 @@ for pkg in $PACKAGES; do
         missing="$missing $pkg"
     fi
 done
+
+# kubectl renders manifests/ in the tests. Debian's is kubernetes-client;
+# a kubectl already on PATH (another package's) serves as well, and the two
+# packages would both own /usr/bin/kubectl.
+if ! command -v kubectl >/dev/null 2>&1; then
+    missing="$missing kubernetes-client"
+fi
 
 [ -z "$missing" ] && exit 0
 
