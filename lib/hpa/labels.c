@@ -471,6 +471,25 @@ bool hpac_selector_is_nothing(const hpac_selector *sel)
     return !sel || sel->nothing;
 }
 
+size_t hpac_selector_requirement_count(const hpac_selector *sel)
+{
+    return sel && !sel->nothing ? sel->count : 0;
+}
+
+bool hpac_selector_requirement_values(const hpac_selector *sel, size_t i, const char **key,
+                                      const char *const **values, size_t *count)
+{
+    if (!sel || sel->nothing || i >= sel->count)
+        return false;
+    const requirement *r = &sel->reqs[i];
+    if (r->op != OP_IN && r->op != OP_EQUALS && r->op != OP_DOUBLE_EQUALS)
+        return false;
+    *key = r->key;
+    *values = (const char *const *)r->values;
+    *count = r->nvalues;
+    return true;
+}
+
 /* ------------------------------------------------------ string parser */
 
 /* Lexer and grammar follow labels.Parse: identifiers run until white space

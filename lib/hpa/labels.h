@@ -50,6 +50,15 @@ bool hpac_selector_matches(const hpac_selector *sel, const hpac_labels *labels);
 bool hpac_selector_is_everything(const hpac_selector *sel);
 bool hpac_selector_is_nothing(const hpac_selector *sel);
 
+/* For indexes that look pods up by label: the number of requirements, and
+ * requirement i when it demands that `key` hold one of `values` (the =, ==
+ * and in operators): true with the key and the sorted values, borrowed from
+ * the selector. False for the other operators. The nothing selector has no
+ * requirements. */
+size_t hpac_selector_requirement_count(const hpac_selector *sel);
+bool hpac_selector_requirement_values(const hpac_selector *sel, size_t i, const char **key,
+                                      const char *const **values, size_t *count);
+
 /* Canonical string form, as labels.Selector.String() gives it (requirements
  * sorted by key, values sorted), suitable for a labelSelector query
  * parameter. Caller frees. Everything -> "". */
