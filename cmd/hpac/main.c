@@ -1,5 +1,6 @@
 /* hpac: entry point. Flags, wiring and exit status live here; the logic
  * lives in lib/. */
+#include "controller/controller.h"
 #include "controller/once.h"
 #include "controller/options.h"
 #include "util/log.h"
@@ -27,12 +28,7 @@ int main(int argc, char **argv)
         printf("hpac %s\n", HPAC_VERSION);
         break;
     case HPAC_CMD_RUN:
-        if (opts.once) {
-            status = hpac_run_once(&opts);
-        } else {
-            fprintf(stderr, "hpac: the long-running controller is not available yet; use --once\n");
-            status = 2;
-        }
+        status = opts.once ? hpac_run_once(&opts) : hpac_run_controller(&opts);
         break;
     case HPAC_CMD_DEMO:
     case HPAC_CMD_SIMULATE:

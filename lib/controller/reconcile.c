@@ -200,6 +200,18 @@ static void finish(hpac_reconcile *r)
     ev_timer_start(loop, &r->finish_timer);
 }
 
+/* Whether this replica may still write for the HPA; records an abort. */
+static bool allowed_to_write(hpac_reconcile *r)
+{
+    const hpac_reconcile_env *env = r->env;
+    if (!env->may_write || env->may_write(env->may_write_ctx, r->hpa.namespace, r->hpa.name))
+        return true;
+    r->report.aborted = true;
+    hpac_info(1, "HPA=\"%s/%s\": not writing (this replica no longer owns it)", r->hpa.namespace,
+              r->hpa.name);
+    return false;
+}
+
 /* ---- an HPA that cannot be decoded ------------------------------------- */
 
 static void on_invalid_status_written(void *ctx, const hpac_kube_response *resp)
@@ -219,9 +231,11 @@ static void report_invalid_spec(hpac_reconcile *r, const char *error)
     const char *ns = json_string_value(json_object_get(meta, "namespace"));
     const char *name = json_string_value(json_object_get(meta, "name"));
     r->report.failed = true;
+    r->report.spec_error = true;
     set_report_error(r, error);
     hpac_warn("HPA %s/%s is invalid: %s", ns ? ns : "?", name ? name : "?", error);
-    if (!ns || !name || r->env->options->dry_run) {
+    if (!ns || !name || r->env->options->dry_run ||
+        (r->env->may_write && !r->env->may_write(r->env->may_write_ctx, ns, name))) {
         finish(r);
         return;
     }
@@ -600,7 +614,7 @@ static void decide(hpac_reconcile *r)
     }
     r->report.from = r->report.to = r->decision.current_replicas;
     log_decision(r);
-    if (r->env->options->dry_run) {
+    if (r->env->options->dry_run || !allowed_to_write(r)) {
         finish(r);
         return;
     }
@@ -697,6 +711,10 @@ static void on_status_written(void *ctx, const hpac_kube_response *resp)
 
 static void write_status(hpac_reconcile *r)
 {
+    if (!allowed_to_write(r)) {
+        finish(r);
+        return;
+    }
     r->new_status = hpac_hpa_status_to_json(&r->decision.status, r->hpa.metrics,
                                             r->hpa.metric_count);
     if (!r->new_status) {
@@ -727,6 +745,10 @@ static void on_event_posted(void *ctx, const hpac_kube_response *resp)
 static void write_events(hpac_reconcile *r)
 {
     size_t n = r->decision.event_count;
+    if (n && !allowed_to_write(r)) {
+        finish(r);
+        return;
+    }
     char *path = n ? hpac_event_path(r->hpa.namespace) : NULL;
     r->events = n ? calloc(n, sizeof(*r->events)) : NULL;
     if (!path || !r->events) {

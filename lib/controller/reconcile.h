@@ -32,10 +32,17 @@ typedef struct hpac_reconcile_env {
      * their names (caller frees) or NULL. NULL hook: never ambiguous. */
     char *(*ambiguous_with)(void *ctx, const char *ns, const char *name, const char *selector);
     void *ambiguous_ctx;
+    /* Asked right before every write (scale, status, events): false stops
+     * the reconcile without writing, e.g. when leadership was lost. NULL:
+     * always allowed. */
+    bool (*may_write)(void *ctx, const char *ns, const char *name);
+    void *may_write_ctx;
 } hpac_reconcile_env;
 
 typedef struct hpac_reconcile_report {
     bool failed;        /* the HPA reported an error (condition + event) */
+    bool spec_error;    /* ...because its spec is invalid */
+    bool aborted;       /* stopped before writing (may_write said no) */
     const char *error;  /* why, for the log */
     bool scaled;
     int32_t from;

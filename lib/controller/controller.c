@@ -1,0 +1,822 @@
+/* The long-running controller. One libev loop drives everything: two
+ * informers feed the HPA entries and the pod cache; a timer pops the HPAs
+ * that are due from a min-heap and starts their reconciles, at most
+ * --concurrent-horizontal-pod-autoscaler-syncs at once; a finished
+ * reconcile schedules the next one a sync period after it started. */
+#include "controller/controller.h"
+
+#include "controller/leader.h"
+#include "controller/once.h"
+#include "controller/pod_cache.h"
+#include "controller/reconcile.h"
+#include "hpa/history_codec.h"
+#include "hpa/labels.h"
+#include "kube/client.h"
+#include "kube/discovery.h"
+#include "kube/informer.h"
+#include "obs/metrics.h"
+#include "obs/server.h"
+#include "util/log.h"
+#include "util/strmap.h"
+#include "util/strutil.h"
+#include "util/timeutil.h"
+
+#include <ev.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest a graceful shutdown waits for in-flight work. */
+#define SHUTDOWN_GRACE_S 5.0
+/* A history that changed without a scale or a status write is persisted
+ * at most this often: a restart then loses at most this much of it. */
+#define HISTORY_PERSIST_INTERVAL_MS 60000
+
+typedef struct controller controller;
+
+typedef struct hpa_entry {
+    controller *ctl;
+    char *key; /* "namespace/name" */
+    char *ns;
+    char *name;
+    char *json_text; /* the latest object, compact: parsed again for each reconcile */
+    int64_t generation;
+    int shard;
+    hpac_history history;
+    bool history_current; /* in memory is newer than the annotation */
+    char *persisted;      /* the history encoding last written or read */
+    int64_t persisted_at_ms;
+    uint32_t id;        /* for the pod cache's claims (AmbiguousSelector) */
+    int64_t due_ms;     /* monotonic */
+    size_t heap_index;  /* SIZE_MAX: not scheduled */
+    hpac_reconcile *running;
+    int64_t started_ms;
+    bool rerun;   /* changed while running: reconcile again at once */
+    bool deleted; /* removed while running: freed when it finishes */
+} hpa_entry;
+
+struct controller {
+    const hpac_options *opts;
+    struct ev_loop *loop;
+    hpac_kube *kube;
+    hpac_discovery *discovery;
+    hpac_obs *obs;
+    hpac_obs_server *obs_server;
+    hpac_leader *leader;
+    hpac_pod_cache *pods;
+    hpac_informer *hpa_informer;
+    hpac_informer *pod_informer;
+    hpac_reconcile_env env;
+    char instance[256];
+    char *hpa_api_path; /* collection path of the HPA API in use */
+
+    hpac_strmap *entries;
+    hpac_strmap *entries_by_id; /* decimal id -> entry */
+    uint32_t next_id;
+    hpa_entry **heap;
+    size_t heap_count;
+    size_t heap_capacity;
+    size_t running;
+    size_t writes_in_flight; /* history annotations */
+    bool hpas_synced;
+    bool pods_synced;
+    bool stopping;
+    int exit_status;
+
+    ev_timer tick;
+    ev_timer shutdown_deadline;
+    ev_signal sigterm;
+    ev_signal sigint;
+};
+
+/* ---- the schedule: a min-heap on due time ----------------------------- */
+
+static bool earlier(const hpa_entry *a, const hpa_entry *b)
+{
+    return a->due_ms < b->due_ms;
+}
+
+static void heap_swap(controller *c, size_t i, size_t j)
+{
+    hpa_entry *t = c->heap[i];
+    c->heap[i] = c->heap[j];
+    c->heap[j] = t;
+    c->heap[i]->heap_index = i;
+    c->heap[j]->heap_index = j;
+}
+
+static void heap_up(controller *c, size_t i)
+{
+    while (i > 0 && earlier(c->heap[i], c->heap[(i - 1) / 2])) {
+        heap_swap(c, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static void heap_down(controller *c, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < c->heap_count && earlier(c->heap[l], c->heap[m]))
+            m = l;
+        if (r < c->heap_count && earlier(c->heap[r], c->heap[m]))
+            m = r;
+        if (m == i)
+            return;
+        heap_swap(c, i, m);
+        i = m;
+    }
+}
+
+static void heap_remove(controller *c, hpa_entry *e)
+{
+    size_t i = e->heap_index;
+    if (i == SIZE_MAX)
+        return;
+    c->heap_count--;
+    if (i != c->heap_count) {
+        c->heap[i] = c->heap[c->heap_count];
+        c->heap[i]->heap_index = i;
+        heap_down(c, i);
+        heap_up(c, i);
+    }
+    e->heap_index = SIZE_MAX;
+}
+
+static void rearm(controller *c)
+{
+    ev_timer_stop(c->loop, &c->tick);
+    if (c->stopping || c->heap_count == 0)
+        return;
+    int64_t wait = c->heap[0]->due_ms - hpac_clock_monotonic_ms();
+    if (wait < 0)
+        wait = 0;
+    ev_timer_set(&c->tick, (double)wait / 1000.0, 0.);
+    ev_timer_start(c->loop, &c->tick);
+}
+
+/* (Re)schedules an entry; 0 or -1 when the heap cannot grow. */
+static int schedule(controller *c, hpa_entry *e, int64_t due_ms)
+{
+    e->due_ms = due_ms;
+    if (e->heap_index != SIZE_MAX) {
+        heap_down(c, e->heap_index);
+        heap_up(c, e->heap_index);
+    } else {
+        if (c->heap_count == c->heap_capacity) {
+            size_t capacity = c->heap_capacity ? c->heap_capacity * 2 : 64;
+            hpa_entry **bigger = realloc(c->heap, capacity * sizeof(*bigger));
+            if (!bigger)
+                return -1;
+            c->heap = bigger;
+            c->heap_capacity = capacity;
+        }
+        e->heap_index = c->heap_count;
+        c->heap[c->heap_count++] = e;
+        heap_up(c, e->heap_index);
+    }
+    rearm(c);
+    return 0;
+}
+
+/* ---- ownership -------------------------------------------------------- */
+
+static bool owns_shard(const controller *c, int shard)
+{
+    return !c->leader || hpac_leader_is_leading(c->leader, shard);
+}
+
+static bool may_write(void *ctx, const char *ns, const char *name)
+{
+    controller *c = ctx;
+    if (c->stopping && !c->leader)
+        return true; /* finishing in-flight work on shutdown */
+    return owns_shard(c, hpac_shard_of(ns, name, c->opts->shards));
+}
+
+/* ---- entries ------------------------------------------------------------- */
+
+static void entry_free(hpa_entry *e)
+{
+    char idtext[16];
+    snprintf(idtext, sizeof(idtext), "%u", e->id);
+    if (e->ctl->entries_by_id)
+        hpac_strmap_remove(e->ctl->entries_by_id, idtext);
+    hpac_history_clear(&e->history);
+    free(e->persisted);
+    free(e->json_text);
+    free(e->key);
+    free(e->ns);
+    free(e->name);
+    free(e);
+}
+
+/* Loads the persisted history from the object's annotation. */
+static void load_history(hpa_entry *e, const json_t *object)
+{
+    const json_t *annotations =
+        json_object_get(json_object_get(object, "metadata"), "annotations");
+    const char *text = json_string_value(json_object_get(annotations, HPAC_HISTORY_ANNOTATION));
+    hpac_history_clear(&e->history);
+    free(e->persisted);
+    e->persisted = NULL;
+    e->history_current = true;
+    if (!text)
+        return;
+    char err[256];
+    if (hpac_history_decode(text, strlen(text), &e->history, err, sizeof(err))) {
+        hpac_warn("HPA=\"%s\": ignoring its persisted history: %s", e->key, err);
+        hpac_history_clear(&e->history);
+        return;
+    }
+    e->persisted = hpac_strdup(text);
+    e->persisted_at_ms = hpac_clock_monotonic_ms();
+    hpac_info(2, "HPA=\"%s\": history restored (%zu recommendations, %zu+%zu scale events)",
+              e->key, e->history.recommendation_count, e->history.scale_up_count,
+              e->history.scale_down_count);
+}
+
+static void on_history_written(void *ctx, const hpac_kube_response *resp)
+{
+    controller *c = ctx;
+    c->writes_in_flight--;
+    if (resp->error)
+        hpac_warn("persisting an HPA's history failed: %s", resp->error);
+}
+
+/* Persists the history on the HPA (annotation) when it matters: after a
+ * scale or a status write, or once a minute while it keeps changing. */
+static void persist_history(controller *c, hpa_entry *e, bool wrote_something)
+{
+    int64_t now = hpac_clock_monotonic_ms();
+    hpac_history_prune(&e->history, hpac_clock_wall_ms(), HPAC_HISTORY_KEEP_MS);
+    char *text = hpac_history_encode(&e->history);
+    if (!text)
+        return;
+    bool changed = !e->persisted || strcmp(e->persisted, text) != 0;
+    bool due = wrote_something || now - e->persisted_at_ms >= HISTORY_PERSIST_INTERVAL_MS;
+    if (!changed || !due || !may_write(c, e->ns, e->name)) {
+        free(text);
+        return;
+    }
+    char *ens = hpac_kube_escape(e->ns);
+    char *ename = hpac_kube_escape(e->name);
+    char *collection = hpac_hpa_collection_path(c->opts->hpa_api, e->ns);
+    char *path = collection && ename ? hpac_format("%s/%s", collection, ename) : NULL;
+    json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations",
+                              HPAC_HISTORY_ANNOTATION, text);
+    if (path && patch &&
+        hpac_kube_request(c->kube, "PATCH", path, patch, "application/merge-patch+json",
+                          on_history_written, c)) {
+        c->writes_in_flight++;
+        free(e->persisted);
+        e->persisted = text;
+        e->persisted_at_ms = now;
+        text = NULL;
+    }
+    json_decref(patch);
+    free(path);
+    free(collection);
+    free(ens);
+    free(ename);
+    free(text);
+}
+
+/* ---- reconciles ---------------------------------------------------------- */
+
+static void maybe_finish_shutdown(controller *c);
+static void start_due(controller *c);
+
+static hpac_obs_action action_of(const hpac_reconcile_report *r)
+{
+    if (!r->scaled)
+        return HPAC_OBS_ACTION_NONE;
+    return r->to > r->from ? HPAC_OBS_ACTION_SCALE_UP : HPAC_OBS_ACTION_SCALE_DOWN;
+}
+
+static void on_reconciled(void *ctx, const hpac_reconcile_report *report)
+{
+    hpa_entry *e = ctx;
+    controller *c = e->ctl;
+    int64_t now = hpac_clock_monotonic_ms();
+    e->running = NULL;
+    c->running--;
+    hpac_obs_error error = !report->failed       ? HPAC_OBS_ERROR_NONE
+                           : report->spec_error ? HPAC_OBS_ERROR_SPEC
+                                                : HPAC_OBS_ERROR_INTERNAL;
+    hpac_obs_reconciliation(c->obs, action_of(report), error,
+                            (double)(now - e->started_ms) / 1000.0);
+    if (!report->aborted && !report->failed)
+        hpac_obs_desired_replicas_set(c->obs, e->ns, e->name, report->to);
+    if (e->deleted) {
+        entry_free(e);
+    } else {
+        if (!report->aborted && !c->opts->dry_run)
+            persist_history(c, e, report->scaled || report->status_written);
+        int64_t next = e->rerun ? now : e->started_ms + c->opts->sync_period_ms;
+        e->rerun = false;
+        if (!c->stopping)
+            schedule(c, e, next < now ? now : next);
+    }
+    if (c->stopping)
+        maybe_finish_shutdown(c);
+    else
+        start_due(c);
+}
+
+static void start_reconcile(controller *c, hpa_entry *e)
+{
+    json_t *object = json_loads(e->json_text, 0, NULL);
+    if (!object) {
+        schedule(c, e, hpac_clock_monotonic_ms() + c->opts->sync_period_ms);
+        return;
+    }
+    if (!e->history_current)
+        load_history(e, object);
+    e->started_ms = hpac_clock_monotonic_ms();
+    e->running = hpac_reconcile_start(&c->env, object, &e->history, on_reconciled, e);
+    json_decref(object);
+    if (e->running)
+        c->running++;
+    else
+        schedule(c, e, e->started_ms + c->opts->sync_period_ms);
+}
+
+/* Starts every due reconcile the concurrency limit allows. */
+static void start_due(controller *c)
+{
+    int64_t now = hpac_clock_monotonic_ms();
+    while (!c->stopping && c->heap_count > 0 &&
+           c->running < (size_t)c->opts->concurrent_syncs && c->heap[0]->due_ms <= now) {
+        hpa_entry *e = c->heap[0];
+        heap_remove(c, e);
+        if (!owns_shard(c, e->shard)) {
+            /* Another replica owns it; gaining the shard reschedules it. */
+            continue;
+        }
+        start_reconcile(c, e);
+    }
+    rearm(c);
+}
+
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    start_due(w->data);
+}
+
+/* ---- the HPA informer -------------------------------------------------- */
+
+static void hpa_upsert(void *ctx, json_t *object)
+{
+    controller *c = ctx;
+    const json_t *meta = json_object_get(object, "metadata");
+    const char *ns = json_string_value(json_object_get(meta, "namespace"));
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    if (!ns || !name)
+        return;
+    char *key = hpac_format("%s/%s", ns, name);
+    char *text = json_dumps(object, JSON_COMPACT);
+    if (!key || !text)
+        goto out;
+    int64_t generation = json_integer_value(json_object_get(meta, "generation"));
+    int64_t now = hpac_clock_monotonic_ms();
+    hpa_entry *e = hpac_strmap_get(c->entries, key);
+    if (e) {
+        bool spec_changed = generation != e->generation;
+        free(e->json_text);
+        e->json_text = text;
+        text = NULL;
+        e->generation = generation;
+        if (spec_changed) {
+            /* A spec change is acted on at once, not a period later. */
+            if (e->running)
+                e->rerun = true;
+            else
+                schedule(c, e, now);
+        }
+        goto out;
+    }
+    e = calloc(1, sizeof(*e));
+    if (!e)
+        goto out;
+    e->ctl = c;
+    e->key = key;
+    key = NULL;
+    e->ns = hpac_strdup(ns);
+    e->name = hpac_strdup(name);
+    e->json_text = text;
+    text = NULL;
+    e->generation = generation;
+    e->shard = hpac_shard_of(ns, name, c->opts->shards);
+    e->heap_index = SIZE_MAX;
+    e->id = ++c->next_id;
+    char idtext[16];
+    snprintf(idtext, sizeof(idtext), "%u", e->id);
+    if (!e->ns || !e->name || hpac_strmap_put(c->entries, e->key, e)) {
+        entry_free(e);
+        goto out;
+    }
+    if (hpac_strmap_put(c->entries_by_id, idtext, e)) {
+        hpac_strmap_remove(c->entries, e->key);
+        entry_free(e);
+        goto out;
+    }
+    load_history(e, object);
+    /* HPAs found by the first list are spread over the first period; one
+     * created later is reconciled at once. */
+    int64_t offset = c->hpas_synced ? 0
+                                    : (int64_t)(hpac_hash_string(e->key) %
+                                                (unsigned long long)c->opts->sync_period_ms);
+    schedule(c, e, now + offset);
+    hpac_obs_hpas_set(c->obs, hpac_strmap_count(c->entries));
+out:
+    free(key);
+    free(text);
+}
+
+static void hpa_remove(void *ctx, const char *ns, const char *name)
+{
+    controller *c = ctx;
+    char *key = hpac_format("%s/%s", ns, name);
+    hpa_entry *e = key ? hpac_strmap_remove(c->entries, key) : NULL;
+    free(key);
+    if (!e)
+        return;
+    hpac_info(1, "HPA=\"%s\" deleted: forgetting it", e->key);
+    heap_remove(c, e);
+    hpac_obs_desired_replicas_remove(c->obs, e->ns, e->name);
+    hpac_obs_hpas_set(c->obs, hpac_strmap_count(c->entries));
+    if (e->running) {
+        hpac_reconcile_cancel(e->running);
+        e->running = NULL;
+        c->running--;
+    }
+    entry_free(e);
+    rearm(c);
+}
+
+static void update_readiness(controller *c)
+{
+    hpac_obs_set_synced(c->obs, c->hpas_synced && c->pods_synced && !c->stopping);
+}
+
+static void hpa_synced(void *ctx)
+{
+    controller *c = ctx;
+    if (!c->hpas_synced)
+        hpac_info(0, "HorizontalPodAutoscalers synced: %zu", hpac_strmap_count(c->entries));
+    c->hpas_synced = true;
+    update_readiness(c);
+}
+
+static void hpa_restarted(void *ctx, const char *why)
+{
+    controller *c = ctx;
+    hpac_obs_watch_restart(c->obs, "horizontalpodautoscalers");
+    hpac_info(1, "HPA watch restarted: %s", why ? why : "");
+}
+
+/* ---- the pod informer and cache ---------------------------------------- */
+
+static void pod_upsert(void *ctx, json_t *object)
+{
+    controller *c = ctx;
+    char err[256];
+    if (hpac_pod_cache_upsert(c->pods, object, err, sizeof(err)))
+        hpac_warn("ignoring a pod: %s", err);
+}
+
+static void pod_remove(void *ctx, const char *ns, const char *name)
+{
+    controller *c = ctx;
+    hpac_pod_cache_remove(c->pods, ns, name);
+}
+
+static void pod_synced(void *ctx)
+{
+    controller *c = ctx;
+    if (!c->pods_synced)
+        hpac_info(0, "Pods synced: %zu", hpac_pod_cache_count(c->pods));
+    c->pods_synced = true;
+    update_readiness(c);
+}
+
+static void pod_restarted(void *ctx, const char *why)
+{
+    controller *c = ctx;
+    hpac_obs_watch_restart(c->obs, "pods");
+    hpac_info(1, "pod watch restarted: %s", why ? why : "");
+}
+
+/* Upstream's AmbiguousSelector: another HPA claims some of these pods.
+ * Claims are renewed every sync period (the epoch). */
+static char *ambiguous_with(void *ctx, const char *ns, const char *name, const char *selector)
+{
+    controller *c = ctx;
+    char key[512], idtext[16];
+    snprintf(key, sizeof(key), "%s/%s", ns, name);
+    hpa_entry *e = hpac_strmap_get(c->entries, key);
+    hpac_selector *sel = e ? hpac_selector_parse(selector, NULL, 0) : NULL;
+    uint32_t *ids = NULL;
+    size_t count = 0;
+    char *result = NULL;
+    if (!sel || hpac_pod_cache_select_ids(c->pods, ns, sel, NULL, &ids, &count))
+        goto out;
+    uint32_t epoch = (uint32_t)(hpac_clock_monotonic_ms() / c->opts->sync_period_ms);
+    uint32_t other = 0;
+    if (hpac_pod_cache_claim(c->pods, ids, count, e->id, epoch, &other) == 0)
+        goto out;
+    snprintf(idtext, sizeof(idtext), "%u", other);
+    hpa_entry *o = hpac_strmap_get(c->entries_by_id, idtext);
+    result = hpac_format("[%s %s]", e->key, o ? o->key : "another HPA");
+out:
+    free(ids);
+    hpac_selector_free(sel);
+    return result;
+}
+
+static int pods_from_cache(void *ctx, const char *ns, const char *selector, hpac_pod **pods,
+                           size_t *count)
+{
+    controller *c = ctx;
+    hpac_selector *sel = hpac_selector_parse(selector, NULL, 0);
+    if (!sel)
+        return -1;
+    int rc = hpac_pod_cache_select(c->pods, ns, sel, pods, count);
+    hpac_selector_free(sel);
+    return rc;
+}
+
+/* ---- leadership ---------------------------------------------------------- */
+
+typedef struct shard_visit {
+    controller *c;
+    int shard;
+    bool leading;
+} shard_visit;
+
+static void on_shard_entry(void *ctx, const char *key, void *value)
+{
+    (void)key;
+    shard_visit *v = ctx;
+    hpa_entry *e = value;
+    if (e->shard != v->shard)
+        return;
+    if (v->leading) {
+        /* Another replica led it: its history is in the annotation. */
+        if (!e->running)
+            e->history_current = false;
+        schedule(v->c, e, hpac_clock_monotonic_ms());
+    } else if (e->running) {
+        hpac_reconcile_cancel(e->running);
+        e->running = NULL;
+        v->c->running--;
+        hpac_obs_desired_replicas_remove(v->c->obs, e->ns, e->name);
+        schedule(v->c, e, hpac_clock_monotonic_ms() + v->c->opts->sync_period_ms);
+    } else {
+        hpac_obs_desired_replicas_remove(v->c->obs, e->ns, e->name);
+    }
+}
+
+static void on_leadership(void *ctx, int shard, bool leading)
+{
+    controller *c = ctx;
+    hpac_info(0, "%s shard %d of %d", leading ? "Leading" : "Stopped leading", shard,
+              c->opts->shards);
+    hpac_obs_leader_set(c->obs, shard, leading);
+    bool any = false;
+    for (int s = 0; s < c->opts->shards; s++)
+        any = any || hpac_leader_is_leading(c->leader, s);
+    hpac_obs_set_leadership(c->obs, any ? HPAC_OBS_LEADING : HPAC_OBS_STANDBY);
+    shard_visit v = {c, shard, leading};
+    hpac_strmap_foreach(c->entries, on_shard_entry, &v);
+    start_due(c);
+}
+
+/* ---- shutdown -------------------------------------------------------------- */
+
+static void on_leases_released(void *ctx)
+{
+    controller *c = ctx;
+    hpac_info(0, "Leases released; exiting");
+    ev_break(c->loop, EVBREAK_ALL);
+}
+
+static void stop_now(controller *c)
+{
+    ev_timer_stop(c->loop, &c->shutdown_deadline);
+    if (c->leader)
+        hpac_leader_release(c->leader, on_leases_released, c);
+    else
+        ev_break(c->loop, EVBREAK_ALL);
+}
+
+static void maybe_finish_shutdown(controller *c)
+{
+    if (c->running == 0 && c->writes_in_flight == 0)
+        stop_now(c);
+}
+
+static void on_shutdown_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    controller *c = w->data;
+    hpac_warn("shutdown: %zu reconciles still running after %.0fs; stopping them", c->running,
+              SHUTDOWN_GRACE_S);
+    stop_now(c);
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)revents;
+    controller *c = w->data;
+    if (c->stopping)
+        return;
+    hpac_info(0, "Received signal %d: finishing in-flight work", w->signum);
+    c->stopping = true;
+    update_readiness(c);
+    ev_timer_stop(loop, &c->tick);
+    hpac_informer_free(c->hpa_informer);
+    c->hpa_informer = NULL;
+    hpac_informer_free(c->pod_informer);
+    c->pod_informer = NULL;
+    ev_timer_init(&c->shutdown_deadline, on_shutdown_deadline, SHUTDOWN_GRACE_S, 0.);
+    c->shutdown_deadline.data = c;
+    ev_timer_start(loop, &c->shutdown_deadline);
+    maybe_finish_shutdown(c);
+}
+
+/* ---- wiring ---------------------------------------------------------------- */
+
+static void observe_request(void *ctx, const char *method, long status, double seconds)
+{
+    controller *c = ctx;
+    hpac_obs_api_request(c->obs, method, (int)status, seconds);
+}
+
+static void free_entry_visit(void *ctx, const char *key, void *value)
+{
+    (void)ctx;
+    (void)key;
+    hpa_entry *e = value;
+    if (e->running)
+        hpac_reconcile_cancel(e->running);
+    entry_free(e);
+}
+
+static int setup(controller *c, char *err, size_t errsize)
+{
+    const hpac_options *o = c->opts;
+    hpac_kube_config cfg;
+    if (hpac_cluster_config(o, &cfg, err, errsize))
+        return -1;
+    bool in_cluster = !o->kubeconfig && !o->master;
+    char *lease_ns = hpac_strdup(o->lease_namespace ? o->lease_namespace
+                                 : cfg.namespace    ? cfg.namespace
+                                                    : "kube-system");
+    c->kube = hpac_kube_new(c->loop, &cfg, err, errsize);
+    hpac_kube_config_clear(&cfg);
+    if (!c->kube || !lease_ns) {
+        free(lease_ns);
+        return -1;
+    }
+    hpac_kube_set_timeout_ms(c->kube, (long)o->request_timeout_ms);
+    hpac_kube_set_rate_limit(c->kube, o->kube_api_qps, o->kube_api_burst);
+    c->discovery = hpac_discovery_new(c->kube);
+    c->obs = hpac_obs_new();
+    c->pods = hpac_pod_cache_new();
+    c->entries = hpac_strmap_new();
+    c->entries_by_id = hpac_strmap_new();
+    if (!c->discovery || !c->obs || !c->pods || !c->entries || !c->entries_by_id) {
+        free(lease_ns);
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    hpac_http_set_observer(hpac_kube_http(c->kube), observe_request, c);
+    hpac_instance_name(c->instance, sizeof(c->instance));
+
+    if (strcmp(o->metrics_bind_address, "0") != 0) {
+        c->obs_server = hpac_obs_server_start(c->obs, o->metrics_bind_address, err, errsize);
+        if (!c->obs_server) {
+            free(lease_ns);
+            return -1;
+        }
+    }
+
+    bool leader_elect = o->leader_elect_set ? o->leader_elect : in_cluster;
+    if (o->shards > 1)
+        leader_elect = true; /* shards are handed out through leases */
+    if (leader_elect) {
+        hpac_leader_config lc = {.namespace = lease_ns,
+                                 .name_prefix = o->lease_name,
+                                 .shards = o->shards,
+                                 .identity = c->instance,
+                                 .lease_duration_ms = o->lease_duration_ms,
+                                 .renew_deadline_ms = o->renew_deadline_ms,
+                                 .retry_period_ms = o->retry_period_ms};
+        c->leader = hpac_leader_new(c->kube, &lc, on_leadership, c, err, errsize);
+        hpac_obs_set_leadership(c->obs, HPAC_OBS_STANDBY);
+    } else {
+        hpac_obs_set_leadership(c->obs, HPAC_OBS_ELECTION_OFF);
+    }
+    free(lease_ns);
+    if (leader_elect && !c->leader)
+        return -1;
+
+    c->env = (hpac_reconcile_env){.kube = c->kube,
+                                  .discovery = c->discovery,
+                                  .options = o,
+                                  .instance = c->instance,
+                                  .pod_source = pods_from_cache,
+                                  .pod_source_ctx = c,
+                                  .ambiguous_with = ambiguous_with,
+                                  .ambiguous_ctx = c,
+                                  .may_write = may_write,
+                                  .may_write_ctx = c};
+
+    c->hpa_api_path = hpac_hpa_collection_path(o->hpa_api, NULL);
+    static const hpac_informer_handlers hpa_handlers = {
+        .upsert = hpa_upsert, .remove = hpa_remove, .synced = hpa_synced,
+        .restarted = hpa_restarted};
+    static const hpac_informer_handlers pod_handlers = {
+        .upsert = pod_upsert, .remove = pod_remove, .synced = pod_synced,
+        .restarted = pod_restarted};
+    c->hpa_informer = c->hpa_api_path
+                          ? hpac_informer_new(c->kube, c->hpa_api_path, &hpa_handlers, c)
+                          : NULL;
+    c->pod_informer = hpac_informer_new(c->kube, "/api/v1/pods", &pod_handlers, c);
+    if (!c->hpa_informer || !c->pod_informer || hpac_informer_start(c->hpa_informer) ||
+        hpac_informer_start(c->pod_informer)) {
+        snprintf(err, errsize, "cannot start the watches");
+        return -1;
+    }
+    if (c->leader && hpac_leader_start(c->leader)) {
+        snprintf(err, errsize, "cannot start leader election");
+        return -1;
+    }
+    return 0;
+}
+
+static void teardown(controller *c)
+{
+    if (c->entries) {
+        hpac_strmap_foreach(c->entries, free_entry_visit, NULL);
+        hpac_strmap_free(c->entries);
+        c->entries = NULL;
+    }
+    hpac_strmap_free(c->entries_by_id);
+    c->entries_by_id = NULL;
+    free(c->heap);
+    hpac_informer_free(c->hpa_informer);
+    hpac_informer_free(c->pod_informer);
+    hpac_leader_free(c->leader);
+    hpac_obs_server_stop(c->obs_server);
+    hpac_pod_cache_free(c->pods);
+    hpac_discovery_free(c->discovery);
+    hpac_kube_free(c->kube);
+    hpac_obs_free(c->obs);
+    free(c->hpa_api_path);
+}
+
+int hpac_run_controller(const hpac_options *o)
+{
+    controller c = {.opts = o, .exit_status = 0};
+    char err[1024] = "";
+    c.loop = ev_loop_new(EVFLAG_AUTO);
+    if (!c.loop) {
+        fprintf(stderr, "hpac: cannot create the event loop\n");
+        return 1;
+    }
+    ev_timer_init(&c.tick, on_tick, 0., 0.);
+    c.tick.data = &c;
+    ev_signal_init(&c.sigterm, on_signal, SIGTERM);
+    c.sigterm.data = &c;
+    ev_signal_init(&c.sigint, on_signal, SIGINT);
+    c.sigint.data = &c;
+    ev_signal_start(c.loop, &c.sigterm);
+    ev_signal_start(c.loop, &c.sigint);
+    /* A closed connection must be an error on the socket, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+
+    if (setup(&c, err, sizeof(err))) {
+        fprintf(stderr, "hpac: %s\n", err[0] ? err : "cannot start");
+        c.exit_status = 1;
+    } else {
+        hpac_info(0, "hpac %s started: %s, sync period %lldms, %d concurrent syncs%s", HPAC_VERSION,
+                  o->hpa_api, (long long)o->sync_period_ms, o->concurrent_syncs,
+                  c.leader ? ", leader election on" : "");
+        ev_run(c.loop, 0);
+    }
+    ev_signal_stop(c.loop, &c.sigterm);
+    ev_signal_stop(c.loop, &c.sigint);
+    ev_timer_stop(c.loop, &c.tick);
+    ev_timer_stop(c.loop, &c.shutdown_deadline);
+    teardown(&c);
+    ev_loop_destroy(c.loop);
+    return c.exit_status;
+}

@@ -1,0 +1,15 @@
+/* The long-running controller: HPAs and pods from list + watch streams,
+ * every HPA reconciled once per sync period (spread over the period, at
+ * most --concurrent-horizontal-pod-autoscaler-syncs at a time, new and
+ * changed HPAs at once), history persisted on the HPA, leader election
+ * and sharding, /metrics /healthz /readyz, clean shutdown on SIGTERM. */
+#ifndef HPAC_CONTROLLER_CONTROLLER_H
+#define HPAC_CONTROLLER_CONTROLLER_H
+
+#include "controller/options.h"
+
+/* Runs until SIGTERM or SIGINT. Returns the process exit status: 0 after a
+ * clean shutdown, 1 when it could not start (bad kubeconfig, port in use). */
+int hpac_run_controller(const hpac_options *o);
+
+#endif
