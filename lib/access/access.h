@@ -18,17 +18,17 @@
 
 /* The attributes the authorizer sees for one request. */
 typedef struct hpac_access {
-    bool resource_request;                    /* false: a non-resource URL (discovery) */
-    char verb[32];                            /* get list watch create update patch delete
-                                                 deletecollection; for non-resource URLs the
-                                                 lowercase method */
-    char group[HPAC_ACCESS_FIELD_MAX];        /* "" is the core group */
+    bool resource_request;             /* false: a non-resource URL (discovery) */
+    char verb[32];                     /* get list watch create update patch delete
+                                          deletecollection; for non-resource URLs the
+                                          lowercase method */
+    char group[HPAC_ACCESS_FIELD_MAX]; /* "" is the core group */
     char version[64];
-    char namespace_[HPAC_ACCESS_FIELD_MAX];   /* "" when cluster-scoped */
-    char resource[HPAC_ACCESS_FIELD_MAX];     /* "deployments" */
-    char subresource[HPAC_ACCESS_FIELD_MAX];  /* "scale", "status", a metric name, or "" */
-    char name[HPAC_ACCESS_FIELD_MAX];         /* "" for a collection */
-    char path[HPAC_ACCESS_PATH_MAX];          /* the decoded URL path, no query */
+    char namespace_[HPAC_ACCESS_FIELD_MAX];  /* "" when cluster-scoped */
+    char resource[HPAC_ACCESS_FIELD_MAX];    /* "deployments" */
+    char subresource[HPAC_ACCESS_FIELD_MAX]; /* "scale", "status", a metric name, or "" */
+    char name[HPAC_ACCESS_FIELD_MAX];        /* "" for a collection */
+    char path[HPAC_ACCESS_PATH_MAX];         /* the decoded URL path, no query */
 } hpac_access;
 
 /* Derives the attributes of `method` ("GET", "PUT", ...) on

@@ -8,6 +8,9 @@
 
 /* ---- rules ---------------------------------------------------------------- */
 
+/* The tables read best one entry to a line or two: */
+/* clang-format off */
+
 /* The HPA resource itself, in the group --hpa-api names. */
 #define HPA_RULES(group)                                                                           \
     {HPAC_ACCESS_CLUSTER, group, {"horizontalpodautoscalers"}, {NULL},                            \
@@ -46,6 +49,8 @@
             "system:discovery grants it to all authenticated users"                                \
     }
 
+/* clang-format on */
+
 static const hpac_access_rule hpac_io_rules[] = {HPA_RULES("hpac.io"), COMMON_RULES};
 static const hpac_access_rule autoscaling_rules[] = {HPA_RULES("autoscaling"), COMMON_RULES};
 
@@ -64,6 +69,8 @@ const hpac_access_rule *hpac_access_rules(const char *hpa_api, size_t *count)
 }
 
 /* ---- requests ------------------------------------------------------------- */
+
+/* clang-format off */
 
 #define HPA_REQUESTS(prefix)                                                                       \
     {"GET", prefix "/horizontalpodautoscalers", "once.c: hpac_run_once lists every HPA; the run "  \
@@ -102,7 +109,8 @@ const hpac_access_rule *hpac_access_rules(const char *hpa_api, size_t *count)
     {"GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb",                             \
      "reconcile.c: start_pods"},                                                                   \
     {"GET", "/api/v1/pods", "the run loop's pod cache: initial list"},                             \
-    {"GET", "/api/v1/pods?allowWatchBookmarks=true&resourceVersion=4711&timeoutSeconds=300&watch=1",\
+    {"GET",                                                                                        \
+     "/api/v1/pods?allowWatchBookmarks=true&resourceVersion=4711&timeoutSeconds=300&watch=1",      \
      "the run loop's pod cache: watch"},                                                           \
     {"GET", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?labelSelector=app%3Dweb",        \
      "metrics_client.c: Resource and ContainerResource metrics"},                                  \
@@ -131,6 +139,8 @@ const hpac_access_rule *hpac_access_rules(const char *hpa_api, size_t *count)
             "/leases/hpac",                                                                        \
             "leader election: acquire and renew"                                                   \
     }
+
+/* clang-format on */
 
 static const hpac_access_request hpac_io_requests[] = {HPA_REQUESTS("/apis/hpac.io/v1"),
                                                        COMMON_REQUESTS};

@@ -34,8 +34,8 @@ static void fail_at(parser *p, yaml_mark_t mark, const char *fmt, ...)
 {
     if (!p->err || p->errsize == 0)
         return;
-    int used = snprintf(p->err, p->errsize, "line %zu, column %zu: ", mark.line + 1,
-                        mark.column + 1);
+    int used =
+        snprintf(p->err, p->errsize, "line %zu, column %zu: ", mark.line + 1, mark.column + 1);
     if (used < 0 || (size_t)used >= p->errsize)
         return;
     va_list ap;
@@ -136,13 +136,13 @@ static bool one_of(const char *s, const char *const *list)
 }
 
 static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
-static const char *const true_words[] = {"y",  "Y",    "yes", "Yes", "YES", "true",
+static const char *const true_words[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
                                          "True", "TRUE", "on",  "On",  "ON",  NULL};
 static const char *const false_words[] = {"n",     "N",     "no",  "No",  "NO",  "false",
                                           "False", "FALSE", "off", "Off", "OFF", NULL};
-static const char *const inf_nan_words[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
-                                            "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN",
-                                            NULL};
+static const char *const inf_nan_words[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf",
+                                            "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
+                                            ".NaN",  ".NAN",  NULL};
 
 /* Integers as Go's strconv.ParseInt(s, 0, 64) reads them after go-yaml
  * drops underscores: decimal, 0x hex, 0o or leading-0 octal, 0b binary,
@@ -287,7 +287,10 @@ static json_t *resolve(parser *p, const char *s, want w, yaml_mark_t mark)
     if (w == WANT_ANY)
         return json_string(s);
     fail_at(p, mark, "\"%s\" is not a valid %s", s,
-            w == WANT_NULL ? "null" : w == WANT_BOOL ? "bool" : w == WANT_INT ? "int" : "float");
+            w == WANT_NULL   ? "null"
+            : w == WANT_BOOL ? "bool"
+            : w == WANT_INT  ? "int"
+                             : "float");
     return NULL;
 }
 
@@ -499,11 +502,10 @@ static json_t *parse_node(parser *p, yaml_event_t *ev, int depth)
     default:
         break;
     }
-    const char *tag = ev->type == YAML_SEQUENCE_START_EVENT
-                          ? (const char *)ev->data.sequence_start.tag
-                      : ev->type == YAML_MAPPING_START_EVENT
-                          ? (const char *)ev->data.mapping_start.tag
-                          : NULL;
+    const char *tag =
+        ev->type == YAML_SEQUENCE_START_EVENT  ? (const char *)ev->data.sequence_start.tag
+        : ev->type == YAML_MAPPING_START_EVENT ? (const char *)ev->data.mapping_start.tag
+                                               : NULL;
     if (tag && strcmp(tag, "!") != 0 &&
         strcmp(tag, ev->type == YAML_SEQUENCE_START_EVENT ? TAG_PREFIX "seq" : TAG_PREFIX "map")) {
         fail_at(p, mark, "unsupported tag %s", tag);

@@ -22,8 +22,8 @@ static void test_access__attributes_of_requests(void **state)
          "deployments/scale", "web"},
         {"GET", "/api/v1/namespaces/x/replicationcontrollers/rc/scale", true, "get", "", "x",
          "replicationcontrollers/scale", "rc"},
-        {"GET", "/api/v1/namespaces/x/pods?labelSelector=app%3Dweb", true, "list", "", "x",
-         "pods", ""},
+        {"GET", "/api/v1/namespaces/x/pods?labelSelector=app%3Dweb", true, "list", "", "x", "pods",
+         ""},
         {"GET", "/api/v1/pods", true, "list", "", "", "pods", ""},
         {"GET", "/api/v1/pods?watch=1", true, "watch", "", "", "pods", ""},
         {"GET", "/api/v1/pods?resourceVersion=5&watch=true", true, "watch", "", "", "pods", ""},
@@ -36,16 +36,16 @@ static void test_access__attributes_of_requests(void **state)
         {"GET", "/api/v1/namespaces/x/pods/p?watch=1", true, "get", "", "x", "pods", "p"},
         {"GET", "/api/v1/watch/namespaces/x/pods", true, "watch", "", "x", "pods", ""},
         {"GET", "/api/v1/proxy/namespaces/x/pods/p/extra", true, "proxy", "", "x", "pods", "p"},
-        {"GET", "/apis/metrics.k8s.io/v1beta1/namespaces/x/pods?labelSelector=a%3Db", true,
-         "list", "metrics.k8s.io", "x", "pods", ""},
-        {"GET", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/x/pods/*/qps?labelSelector=a",
-         true, "get", "custom.metrics.k8s.io", "x", "pods/qps", "*"},
+        {"GET", "/apis/metrics.k8s.io/v1beta1/namespaces/x/pods?labelSelector=a%3Db", true, "list",
+         "metrics.k8s.io", "x", "pods", ""},
+        {"GET", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/x/pods/*/qps?labelSelector=a", true,
+         "get", "custom.metrics.k8s.io", "x", "pods/qps", "*"},
         {"GET", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/x/pods/%2A/http%3Arate", true,
          "get", "custom.metrics.k8s.io", "x", "pods/http:rate", "*"},
-        {"GET", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/x/ingresses/main/hits", true,
-         "get", "custom.metrics.k8s.io", "x", "ingresses/hits", "main"},
-        {"GET", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/x/metrics/queue_depth", true,
-         "get", "custom.metrics.k8s.io", "x", "metrics", "queue_depth"},
+        {"GET", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/x/ingresses/main/hits", true, "get",
+         "custom.metrics.k8s.io", "x", "ingresses/hits", "main"},
+        {"GET", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/x/metrics/queue_depth", true, "get",
+         "custom.metrics.k8s.io", "x", "metrics", "queue_depth"},
         {"GET", "/apis/external.metrics.k8s.io/v1beta1/namespaces/x/queue?labelSelector=q%3Dw",
          true, "list", "external.metrics.k8s.io", "x", "queue", ""},
         {"POST", "/api/v1/namespaces/x/events", true, "create", "", "x", "events", ""},
@@ -97,7 +97,7 @@ static void test_access__malformed_requests(void **state)
     char longpath[600];
     snprintf(longpath, sizeof(longpath), "/api/v1/namespaces/%s/pods", longseg);
     const char *cases[] = {
-        "api/v1/pods",                  /* not absolute */
+        "api/v1/pods",                   /* not absolute */
         "/api/v1/namespaces/x/pods/%zz", /* bad escape */
         "/api/v1/namespaces/x/pods/%2",  /* truncated escape */
         "/api/v1/watch",                 /* a verb without a resource */
@@ -120,8 +120,8 @@ static void test_access__rbac_matching(void **state)
         HPAC_ACCESS_CLUSTER, "custom.metrics.k8s.io", {"*"}, {NULL}, {"get"}, "t"};
     static const hpac_access_rule pods_only = {
         HPAC_ACCESS_CLUSTER, "", {"pods"}, {NULL}, {"*"}, "t"};
-    static const hpac_access_rule discovery = {
-        HPAC_ACCESS_IMPLICIT, NULL, {NULL}, {"/api", "/apis/*"}, {"get"}, "t"};
+    static const hpac_access_rule discovery = {HPAC_ACCESS_IMPLICIT, NULL,    {NULL},
+                                               {"/api", "/apis/*"},  {"get"}, "t"};
     static const struct {
         const hpac_access_rule *rule;
         const char *method, *path;
@@ -160,10 +160,10 @@ static void test_access__rbac_matching(void **state)
 static void test_access__own_namespace_rules_stay_there(void **state)
 {
     hpac_access a;
-    assert_int_equal(hpac_access_of_request(
-                         "PUT", "/apis/coordination.k8s.io/v1/namespaces/hpac-system/leases/hpac",
-                         &a, NULL, 0),
-                     0);
+    assert_int_equal(
+        hpac_access_of_request(
+            "PUT", "/apis/coordination.k8s.io/v1/namespaces/hpac-system/leases/hpac", &a, NULL, 0),
+        0);
     const hpac_access_rule *rule = hpac_access_allowed("hpac.io/v1", &a, "hpac-system");
     assert_non_null(rule);
     assert_int_equal(rule->scope, HPAC_ACCESS_OWN_NAMESPACE);
@@ -193,9 +193,9 @@ static void test_access__every_request_is_granted(void **state)
     }
     /* The HPA rules name one group: the other API's HPAs are not granted. */
     hpac_access a;
-    assert_int_equal(hpac_access_of_request(
-                         "GET", "/apis/autoscaling/v2/horizontalpodautoscalers", &a, NULL, 0),
-                     0);
+    assert_int_equal(
+        hpac_access_of_request("GET", "/apis/autoscaling/v2/horizontalpodautoscalers", &a, NULL, 0),
+        0);
     assert_null(hpac_access_allowed("hpac.io/v1", &a, NULL));
     assert_non_null(hpac_access_allowed("autoscaling/v2", &a, NULL));
     assert_null(hpac_access_rules("autoscaling/v1", &(size_t){0}));
@@ -215,14 +215,14 @@ static void test_access__every_grant_is_used(void **state)
             for (size_t v = 0; v < HPAC_ACCESS_LIST_MAX && rule->verbs[v]; v++) {
                 size_t items = 0;
                 for (size_t x = 0; x < HPAC_ACCESS_LIST_MAX; x++) {
-                    const char *item = rule->group ? rule->resources[x]
-                                                   : rule->non_resource_urls[x];
+                    const char *item =
+                        rule->group ? rule->resources[x] : rule->non_resource_urls[x];
                     if (!item)
                         break;
                     items++;
                     /* A rule narrowed to this one resource (or URL) and verb. */
-                    hpac_access_rule one = {rule->scope, rule->group, {NULL}, {NULL},
-                                            {rule->verbs[v]}, rule->why};
+                    hpac_access_rule one = {rule->scope, rule->group,      {NULL},
+                                            {NULL},      {rule->verbs[v]}, rule->why};
                     if (rule->group)
                         one.resources[0] = item;
                     else
@@ -230,16 +230,15 @@ static void test_access__every_grant_is_used(void **state)
                     bool used = false;
                     for (size_t i = 0; i < nreqs && !used; i++) {
                         hpac_access a;
-                        assert_int_equal(hpac_access_of_request(reqs[i].method,
-                                                                reqs[i].path_and_query, &a,
-                                                                NULL, 0),
+                        assert_int_equal(hpac_access_of_request(
+                                             reqs[i].method, reqs[i].path_and_query, &a, NULL, 0),
                                          0);
                         used = hpac_access_rule_allows(&one, &a);
                     }
                     /* Discovery URLs are the default role's, listed whole. */
                     if (!used && rule->scope != HPAC_ACCESS_IMPLICIT)
-                        fail_msg("%s: %s %s in group \"%s\" is granted but never used",
-                                 hpa_apis[k], rule->verbs[v], item, rule->group);
+                        fail_msg("%s: %s %s in group \"%s\" is granted but never used", hpa_apis[k],
+                                 rule->verbs[v], item, rule->group);
                 }
                 assert_true(items > 0);
             }

@@ -210,8 +210,7 @@ static void test_yaml_json__errors_name_the_place(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char err[256] = "";
-        json_t *docs = hpac_yaml_documents(cases[i].yaml, strlen(cases[i].yaml), err,
-                                           sizeof(err));
+        json_t *docs = hpac_yaml_documents(cases[i].yaml, strlen(cases[i].yaml), err, sizeof(err));
         if (docs)
             fail_msg("%s: accepted", cases[i].yaml);
         if (!strstr(err, cases[i].needle))
@@ -249,8 +248,8 @@ static void test_yaml_json__alias_bomb_is_capped(void **state)
     char text[4096];
     size_t used = (size_t)snprintf(text, sizeof(text), "a0: &a0 [x, x]\n");
     for (int i = 1; i <= 30; i++)
-        used += (size_t)snprintf(text + used, sizeof(text) - used, "a%d: &a%d [*a%d, *a%d]\n",
-                                 i, i, i - 1, i - 1);
+        used += (size_t)snprintf(text + used, sizeof(text) - used, "a%d: &a%d [*a%d, *a%d]\n", i, i,
+                                 i - 1, i - 1);
     char err[256];
     json_t *doc = hpac_yaml_document(text, used, err, sizeof(err));
     assert_null(doc);
