@@ -339,6 +339,14 @@ static int check_config(const hpac_whatif_spec *spec, const hpac_trace *trace,
         snprintf(err, errsize, "at most %d replicas can be simulated", HPAC_WHATIF_MAX_REPLICAS);
         return -1;
     }
+    int64_t span = trace->count ? trace->t_ms[trace->count - 1] - trace->t_ms[0] : 0;
+    if (span / cfg->sync_period_ms + 1 > HPAC_WHATIF_MAX_SYNCS) {
+        snprintf(err, errsize,
+                 "the trace spans %lld syncs at this sync period; at most %d are replayed "
+                 "(use a longer --sync-period or a shorter trace)",
+                 (long long)(span / cfg->sync_period_ms + 1), HPAC_WHATIF_MAX_SYNCS);
+        return -1;
+    }
     if (trace->columns != spec->hpa.metric_count || trace->count == 0) {
         snprintf(err, errsize, "the trace has %zu load columns for %zu metrics", trace->columns,
                  spec->hpa.metric_count);

@@ -26,6 +26,7 @@
 #define HPAC_WHATIF_MAX_DELAY_MS (3600LL * 1000)  /* --pod-startup, --metrics-window */
 #define HPAC_WHATIF_MAX_SYNC_MS (3600LL * 1000)   /* --sync-period */
 #define HPAC_WHATIF_MAX_REPLICAS 100000           /* pods simulated at once */
+#define HPAC_WHATIF_MAX_SYNCS 2000000             /* about a year at 15s */
 
 typedef struct hpac_whatif_config {
     int64_t sync_period_ms;    /* --sync-period, 15s */
