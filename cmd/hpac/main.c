@@ -3,10 +3,22 @@
 #include "controller/controller.h"
 #include "controller/once.h"
 #include "controller/options.h"
+#include "simulate.h"
 #include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* Subcommands take their own arguments, from their name on. */
+static int run_subcommand(int argc, char **argv, const char *name,
+                          int (*entry)(int argc, char **argv))
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], name) == 0)
+            return entry(argc - i, argv + i);
+    }
+    return 2;
+}
 
 int main(int argc, char **argv)
 {
@@ -22,7 +34,10 @@ int main(int argc, char **argv)
     int status = 0;
     switch (opts.command) {
     case HPAC_CMD_HELP:
-        fputs(hpac_options_usage(), stdout);
+        if (opts.arg_count == 0 && argc > 1 && strcmp(argv[1], "simulate") == 0)
+            status = run_subcommand(argc, argv, "simulate", hpac_simulate_main);
+        else
+            fputs(hpac_options_usage(), stdout);
         break;
     case HPAC_CMD_VERSION:
         printf("hpac %s\n", HPAC_VERSION);
@@ -30,8 +45,10 @@ int main(int argc, char **argv)
     case HPAC_CMD_RUN:
         status = opts.once ? hpac_run_once(&opts) : hpac_run_controller(&opts);
         break;
-    case HPAC_CMD_DEMO:
     case HPAC_CMD_SIMULATE:
+        status = run_subcommand(argc, argv, "simulate", hpac_simulate_main);
+        break;
+    case HPAC_CMD_DEMO:
         fprintf(stderr, "hpac: this command is not available yet\n");
         status = 2;
         break;
