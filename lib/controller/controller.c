@@ -34,7 +34,7 @@
  * at most this often: a restart then loses at most this much of it. */
 #define HISTORY_PERSIST_INTERVAL_MS 60000
 
-typedef struct controller controller;
+typedef struct hpac_controller controller;
 
 typedef struct hpa_entry {
     controller *ctl;
@@ -57,7 +57,7 @@ typedef struct hpa_entry {
     bool deleted; /* removed while running: freed when it finishes */
 } hpa_entry;
 
-struct controller {
+struct hpac_controller {
     const hpac_options *opts;
     struct ev_loop *loop;
     hpac_kube *kube;
@@ -89,6 +89,8 @@ struct controller {
     ev_timer shutdown_deadline;
     ev_signal sigterm;
     ev_signal sigint;
+    ev_async stop_request; /* hpac_controller_stop, from any thread */
+    bool handle_signals;
 };
 
 /* ---- the schedule: a min-heap on due time ----------------------------- */
@@ -631,13 +633,11 @@ static void on_shutdown_deadline(struct ev_loop *loop, ev_timer *w, int revents)
     stop_now(c);
 }
 
-static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+static void begin_shutdown(controller *c)
 {
-    (void)revents;
-    controller *c = w->data;
+    struct ev_loop *loop = c->loop;
     if (c->stopping)
         return;
-    hpac_info(0, "Received signal %d: finishing in-flight work", w->signum);
     c->stopping = true;
     update_readiness(c);
     ev_timer_stop(loop, &c->tick);
@@ -649,6 +649,26 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
     c->shutdown_deadline.data = c;
     ev_timer_start(loop, &c->shutdown_deadline);
     maybe_finish_shutdown(c);
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    controller *c = w->data;
+    if (!c->stopping)
+        hpac_info(0, "Received signal %d: finishing in-flight work", w->signum);
+    begin_shutdown(c);
+}
+
+static void on_stop_request(struct ev_loop *loop, ev_async *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    controller *c = w->data;
+    if (!c->stopping)
+        hpac_info(0, "Stopping: finishing in-flight work");
+    begin_shutdown(c);
 }
 
 /* ---- wiring ---------------------------------------------------------------- */
@@ -783,40 +803,85 @@ static void teardown(controller *c)
     free(c->hpa_api_path);
 }
 
+hpac_controller *hpac_controller_new(const hpac_options *o, char *err, size_t errsize)
+{
+    controller *c = calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(err, errsize, "out of memory");
+        return NULL;
+    }
+    c->opts = o;
+    c->loop = ev_loop_new(EVFLAG_AUTO);
+    if (!c->loop) {
+        snprintf(err, errsize, "cannot create the event loop");
+        free(c);
+        return NULL;
+    }
+    ev_timer_init(&c->tick, on_tick, 0., 0.);
+    c->tick.data = c;
+    ev_timer_init(&c->shutdown_deadline, on_shutdown_deadline, SHUTDOWN_GRACE_S, 0.);
+    c->shutdown_deadline.data = c;
+    ev_signal_init(&c->sigterm, on_signal, SIGTERM);
+    c->sigterm.data = c;
+    ev_signal_init(&c->sigint, on_signal, SIGINT);
+    c->sigint.data = c;
+    ev_async_init(&c->stop_request, on_stop_request);
+    c->stop_request.data = c;
+    ev_async_start(c->loop, &c->stop_request);
+    err[0] = '\0';
+    if (setup(c, err, errsize)) {
+        if (!err[0])
+            snprintf(err, errsize, "cannot start");
+        hpac_controller_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int hpac_controller_run(hpac_controller *c)
+{
+    if (c->handle_signals) {
+        ev_signal_start(c->loop, &c->sigterm);
+        ev_signal_start(c->loop, &c->sigint);
+    }
+    hpac_info(0, "hpac %s started: %s, sync period %lldms, %d concurrent syncs%s", HPAC_VERSION,
+              c->opts->hpa_api, (long long)c->opts->sync_period_ms, c->opts->concurrent_syncs,
+              c->leader ? ", leader election on" : "");
+    ev_run(c->loop, 0);
+    ev_signal_stop(c->loop, &c->sigterm);
+    ev_signal_stop(c->loop, &c->sigint);
+    return c->exit_status;
+}
+
+void hpac_controller_stop(hpac_controller *c)
+{
+    ev_async_send(c->loop, &c->stop_request);
+}
+
+void hpac_controller_free(hpac_controller *c)
+{
+    if (!c)
+        return;
+    ev_async_stop(c->loop, &c->stop_request);
+    ev_timer_stop(c->loop, &c->tick);
+    ev_timer_stop(c->loop, &c->shutdown_deadline);
+    teardown(c);
+    ev_loop_destroy(c->loop);
+    free(c);
+}
+
 int hpac_run_controller(const hpac_options *o)
 {
-    controller c = {.opts = o, .exit_status = 0};
-    char err[1024] = "";
-    c.loop = ev_loop_new(EVFLAG_AUTO);
-    if (!c.loop) {
-        fprintf(stderr, "hpac: cannot create the event loop\n");
-        return 1;
-    }
-    ev_timer_init(&c.tick, on_tick, 0., 0.);
-    c.tick.data = &c;
-    ev_signal_init(&c.sigterm, on_signal, SIGTERM);
-    c.sigterm.data = &c;
-    ev_signal_init(&c.sigint, on_signal, SIGINT);
-    c.sigint.data = &c;
-    ev_signal_start(c.loop, &c.sigterm);
-    ev_signal_start(c.loop, &c.sigint);
+    char err[1024];
     /* A closed connection must be an error on the socket, not a signal. */
     signal(SIGPIPE, SIG_IGN);
-
-    if (setup(&c, err, sizeof(err))) {
-        fprintf(stderr, "hpac: %s\n", err[0] ? err : "cannot start");
-        c.exit_status = 1;
-    } else {
-        hpac_info(0, "hpac %s started: %s, sync period %lldms, %d concurrent syncs%s", HPAC_VERSION,
-                  o->hpa_api, (long long)o->sync_period_ms, o->concurrent_syncs,
-                  c.leader ? ", leader election on" : "");
-        ev_run(c.loop, 0);
+    controller *c = hpac_controller_new(o, err, sizeof(err));
+    if (!c) {
+        fprintf(stderr, "hpac: %s\n", err);
+        return 1;
     }
-    ev_signal_stop(c.loop, &c.sigterm);
-    ev_signal_stop(c.loop, &c.sigint);
-    ev_timer_stop(c.loop, &c.tick);
-    ev_timer_stop(c.loop, &c.shutdown_deadline);
-    teardown(&c);
-    ev_loop_destroy(c.loop);
-    return c.exit_status;
+    c->handle_signals = true;
+    int status = hpac_controller_run(c);
+    hpac_controller_free(c);
+    return status;
 }

@@ -12,4 +12,15 @@
  * clean shutdown, 1 when it could not start (bad kubeconfig, port in use). */
 int hpac_run_controller(const hpac_options *o);
 
+/* The same controller, embedded (the demo runs it on a thread of its
+ * own): new sets it up (NULL with err), run blocks until stop is asked for
+ * and the graceful shutdown is over, stop may be called from any thread
+ * (signals are not handled: the embedding program owns them). `o` is
+ * borrowed until free. */
+typedef struct hpac_controller hpac_controller;
+hpac_controller *hpac_controller_new(const hpac_options *o, char *err, size_t errsize);
+int hpac_controller_run(hpac_controller *c);
+void hpac_controller_stop(hpac_controller *c);
+void hpac_controller_free(hpac_controller *c);
+
 #endif
