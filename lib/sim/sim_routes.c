@@ -3,6 +3,7 @@
 #include "sim/case.h"
 #include "sim/sim_json.h"
 #include "sim/sim_status.h"
+#include "sim/sim_watch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,6 +228,12 @@ static void dispatch(hpac_sim_state *st, hpac_sim_request *req, hpac_sim_reply *
         hpac_sim_reply_no_route(out);
         return;
     }
+    if (req->watch && strcmp(req->method, "GET") == 0) {
+        out->watch = hpac_sim_watch_open(st, req, out);
+        if (out->watch)
+            hpac_sim_reply_json(out, 200, NULL);
+        return;
+    }
     if (strcmp(g, GROUP_METRICS) == 0)
         hpac_sim_serve_resource_metrics(st, req, out);
     else if (strcmp(g, GROUP_CUSTOM) == 0)
@@ -304,6 +311,7 @@ void hpac_sim_route(hpac_sim_state *st, hpac_sim_request *req, hpac_sim_reply *o
     out->code = 500;
     out->body = NULL;
     out->text = NULL;
+    out->watch = NULL;
     bool write = is_write(req->method);
 
     if (strlen(req->path) >= sizeof(copy)) {
@@ -319,12 +327,8 @@ void hpac_sim_route(hpac_sim_state *st, hpac_sim_request *req, hpac_sim_reply *o
     else
         hpac_sim__state_rdlock(st);
 
-    if (req->watch && !write)
-        hpac_sim_reply_status(out, 405, "MethodNotAllowed",
-                              "watch is not supported by the simulated API server");
-    else
-        dispatch(st, req, out);
-    if (!out->body && !out->text)
+    dispatch(st, req, out);
+    if (!out->body && !out->text && !out->watch)
         hpac_sim_reply_status(out, 500, "InternalError", "out of memory");
 
     if (write)

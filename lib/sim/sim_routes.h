@@ -37,6 +37,8 @@ typedef struct hpac_sim_request {
     const char *metric_label_selector; /* idem */
     const char *field_selector;        /* idem */
     bool watch;                        /* ?watch=true */
+    const char *resource_version;      /* query parameter; NULL: absent */
+    const char *timeout_seconds;       /* query parameter; NULL: absent */
     const char *content_type;          /* NULL: absent */
     const json_t *body;                /* parsed body of a write, NULL: none; borrowed */
     const char *server_address;        /* "127.0.0.1:port" for /api */
@@ -48,6 +50,7 @@ typedef struct hpac_sim_reply {
     int code;
     json_t *body;     /* owned reference; shares no node with the state */
     const char *text; /* static text/plain body instead (/healthz); NULL */
+    struct hpac_sim_watch *watch; /* a watch stream to serve instead; owned */
 } hpac_sim_reply;
 
 /* Routes one request and fills `out` (code and a body that shares nothing

@@ -146,6 +146,7 @@ static void apply(hpac_sim_state *st, hpac_sim_entry *entry, const json_t *next,
         }
     }
     hpac_sim__bump(st, entry->obj);
+    hpac_sim__emit(st, st->hpas, "MODIFIED", entry);
     hpac_sim_reply_json(out, 200, served(req, entry->obj, api_version));
 }
 
@@ -203,8 +204,9 @@ static void delete_hpa(hpac_sim_state *st, hpac_sim_entry *entry, const hpac_sim
                                "apiVersion", "v1", "metadata", "status", "Success", "details",
                                "name", req->p.name, "group", req->p.group, "kind", HPA_RESOURCE,
                                "uid", hpac_sim_json_str(entry->obj, "metadata.uid"));
+    hpac_sim__bump(st, entry->obj);
+    hpac_sim__emit(st, st->hpas, "DELETED", entry);
     hpac_sim_store_remove(st->hpas, req->p.ns, req->p.name);
-    st->resource_version++;
     hpac_sim_reply_json(out, 200, status);
 }
 

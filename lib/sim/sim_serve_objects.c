@@ -106,6 +106,7 @@ static void create(hpac_sim_state *st, hpac_sim_store *store, const hpac_sim_kin
         hpac_sim_reply_status(out, 422, "Invalid", err);
         return;
     }
+    hpac_sim__emit(st, store, "ADDED", entry);
     hpac_sim_reply_json(out, 201, hpac_sim_view(req, entry->obj));
 }
 
@@ -135,6 +136,7 @@ static void replace(hpac_sim_state *st, hpac_sim_store *store, hpac_sim_entry *e
         hpac_sim_reply_status(out, 422, "Invalid", err);
         return;
     }
+    hpac_sim__emit(st, store, "MODIFIED", stored);
     hpac_sim_reply_json(out, 200, hpac_sim_view(req, stored->obj));
 }
 
@@ -185,8 +187,9 @@ static void delete_object(hpac_sim_state *st, hpac_sim_store *store,
     char ns[OBJECT_NAME_MAX + 1], key[OBJECT_NAME_MAX + 1];
     snprintf(ns, sizeof(ns), "%s", entry->ns);
     snprintf(key, sizeof(key), "%s", entry->key);
+    hpac_sim__bump(st, entry->obj);
+    hpac_sim__emit(st, store, "DELETED", entry);
     hpac_sim_store_remove(store, ns, key);
-    st->resource_version++;
     hpac_sim_reply_json(out, 200, status);
 }
 

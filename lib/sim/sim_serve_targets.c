@@ -107,6 +107,7 @@ static void apply_scale(hpac_sim_state *st, hpac_sim_entry *entry, const json_t 
         json_object_set_new(meta, "generation", json_integer(gen + 1));
     }
     hpac_sim__bump(st, entry->obj);
+    hpac_sim__emit(st, st->targets, "MODIFIED", entry);
     hpac_sim_reply_json(out, 200, scale_of(entry->obj));
 }
 

@@ -24,7 +24,48 @@ void hpac_sim__state_wrlock(hpac_sim_state *st)
 
 void hpac_sim__state_unlock(hpac_sim_state *st)
 {
+    /* Only writers set the flag, and they clear it here before letting
+     * anyone else in: a reader always reads false. */
+    bool notify = st->notify_pending && st->notify;
+    if (st->notify_pending)
+        st->notify_pending = false;
     pthread_rwlock_unlock(&st->lock);
+    if (notify)
+        st->notify(st->notify_ctx);
+}
+
+void hpac_sim__state_set_notify(hpac_sim_state *st, void (*notify)(void *ctx), void *ctx)
+{
+    hpac_sim__state_wrlock(st);
+    st->notify = notify;
+    st->notify_ctx = ctx;
+    hpac_sim__state_unlock(st);
+}
+
+hpac_sim_watch_kind hpac_sim__watch_kind(const hpac_sim_state *st, const hpac_sim_store *store)
+{
+    if (store == st->hpas)
+        return HPAC_SIM_WATCH_HPA;
+    if (store == st->targets)
+        return HPAC_SIM_WATCH_TARGET;
+    if (store == st->pods)
+        return HPAC_SIM_WATCH_POD;
+    if (store == st->events)
+        return HPAC_SIM_WATCH_EVENT;
+    if (store == st->leases)
+        return HPAC_SIM_WATCH_LEASE;
+    return HPAC_SIM_WATCH_NONE;
+}
+
+void hpac_sim__emit(hpac_sim_state *st, const hpac_sim_store *store, const char *type,
+                    const hpac_sim_entry *entry)
+{
+    hpac_sim_watch_kind kind = hpac_sim__watch_kind(st, store);
+    if (!st->journal || kind == HPAC_SIM_WATCH_NONE)
+        return;
+    hpac_sim_journal_append(st->journal, st->resource_version, kind, type, entry->ns,
+                            entry->obj);
+    st->notify_pending = true;
 }
 
 int hpac_sim__target_key(char *buf, size_t size, const char *api_version, const char *resource,
@@ -199,11 +240,17 @@ int hpac_sim__put_object_locked(hpac_sim_state *st, const char *kind, const json
     }
     if (strcmp(kind, HPAC_SIM_KIND_POD_METRICS) == 0)
         st->has_pod_metrics = true;
-    if (!hpac_sim_store_put(store, ns, key, copy, err, errsize)) {
-        copy = NULL; /* stolen even on failure */
+    bool existed = hpac_sim_store_find(store, ns, key) != NULL;
+    hpac_sim_entry *entry = hpac_sim_store_put(store, ns, key, copy, err, errsize);
+    copy = NULL; /* stolen, even on failure */
+    if (!entry)
         goto out;
+    if (existed && strcmp(kind, HPAC_SIM_KIND_POD_METRICS) != 0) {
+        /* Replaced, even with its old resourceVersion: it changed, and
+         * clients must see a new version. */
+        hpac_sim__bump(st, entry->obj);
     }
-    copy = NULL;
+    hpac_sim__emit(st, store, existed ? "MODIFIED" : "ADDED", entry);
     rc = 0;
 out:
     json_decref(copy);
@@ -348,6 +395,12 @@ hpac_sim_state *hpac_sim_state_new(const json_t *objects, char *err, size_t errs
         if (load_member(st, objects, MEMBERS[i].member, MEMBERS[i].kind, err, errsize) != 0)
             goto fail;
     }
+    /* Watches start from the loaded state: its objects are not changes. */
+    st->journal = hpac_sim_journal_new(0);
+    if (!st->journal) {
+        snprintf(err, errsize, "out of memory");
+        goto fail;
+    }
     return st;
 fail:
     hpac_sim_state_free(st);
@@ -369,6 +422,7 @@ void hpac_sim_state_free(hpac_sim_state *st)
     json_decref(st->custom_names);
     json_decref(st->writes);
     hpac_sim_registry_free(st->registry);
+    hpac_sim_journal_free(st->journal);
     pthread_rwlock_destroy(&st->lock);
     free(st);
 }
@@ -442,16 +496,6 @@ int hpac_sim_put_object(hpac_sim_state *st, const char *kind, const json_t *obj,
 {
     hpac_sim__state_wrlock(st);
     int rc = hpac_sim__put_object_locked(st, kind, obj, err, errsize);
-    if (rc == 0 && strcmp(kind, HPAC_SIM_KIND_POD_METRICS) != 0) {
-        /* An object replaced with its old resourceVersion still changed:
-         * clients must see a new one. */
-        const char *ns = hpac_sim_json_str(obj, "metadata.namespace");
-        const hpac_sim_entry *entry =
-            find_locked(st, kind, ns && *ns ? ns : DEFAULT_NAMESPACE,
-                        hpac_sim_json_str(obj, "metadata.name"));
-        if (entry)
-            hpac_sim__bump(st, entry->obj);
-    }
     hpac_sim__state_unlock(st);
     return rc;
 }
@@ -466,8 +510,9 @@ int hpac_sim_remove_object(hpac_sim_state *st, const char *kind, const char *ns,
         /* entry->key is freed by the removal: copy it first. */
         char key[KEY_MAX];
         snprintf(key, sizeof(key), "%s", entry->key);
+        hpac_sim__bump(st, entry->obj);
+        hpac_sim__emit(st, store, "DELETED", entry);
         rc = hpac_sim_store_remove(store, ns, key);
-        st->resource_version++;
     }
     hpac_sim__state_unlock(st);
     return rc;
@@ -489,6 +534,7 @@ int hpac_sim_set_target_replicas(hpac_sim_state *st, const char *ns, const char 
             if (status_replicas >= 0)
                 json_object_set_new(status, "replicas", json_integer(status_replicas));
             hpac_sim__bump(st, entry->obj);
+            hpac_sim__emit(st, st->targets, "MODIFIED", entry);
             rc = 0;
         }
     }

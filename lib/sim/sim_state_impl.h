@@ -5,6 +5,7 @@
 #define HPAC_SIM_SIM_STATE_IMPL_H
 
 #include "sim/sim_discovery.h"
+#include "sim/sim_journal.h"
 #include "sim/sim_state.h"
 #include "sim/sim_store.h"
 
@@ -40,9 +41,29 @@ struct hpac_sim_state {
     bool has_external_metrics;
 
     hpac_sim_registry *registry; /* resources served, for discovery */
+
+    /* Changes for watch streams; NULL while the case is being loaded. */
+    hpac_sim_journal *journal;
+    /* Called after the lock is released when a change was journaled
+     * (the server wakes its waiting watch streams). */
+    void (*notify)(void *ctx);
+    void *notify_ctx;
+    bool notify_pending;
 };
 
-/* Lock helpers for the router. */
+/* Sets the change callback (before serving starts). */
+void hpac_sim__state_set_notify(hpac_sim_state *st, void (*notify)(void *ctx), void *ctx);
+
+/* Journals a change of `entry` in `store` ("ADDED", "MODIFIED",
+ * "DELETED"); a no-op for stores nobody watches. Caller holds the write
+ * lock, after stamping the entry's new resourceVersion. */
+void hpac_sim__emit(hpac_sim_state *st, const hpac_sim_store *store, const char *type,
+                    const hpac_sim_entry *entry);
+/* The watch kind of a store, HPAC_SIM_WATCH_NONE when not watchable. */
+hpac_sim_watch_kind hpac_sim__watch_kind(const hpac_sim_state *st, const hpac_sim_store *store);
+
+/* Lock helpers for the router. Unlocking after a journaled change calls
+ * the notify callback, outside the lock. */
 void hpac_sim__state_rdlock(hpac_sim_state *st);
 void hpac_sim__state_wrlock(hpac_sim_state *st);
 void hpac_sim__state_unlock(hpac_sim_state *st);

@@ -1310,7 +1310,12 @@ static void test_sim__odd_paths(void **state)
         {"GET", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps", 404},
         {"GET", "/%2e%2e/%2e%2e/etc/passwd", 404},
         {"GET", "/api/v1/namespaces/default/pods/%00", 404},
-        {"GET", "/api/v1/namespaces/default/pods?watch=true", 405},
+        {"GET", "/api/v1/namespaces?watch=true", 405},
+        {"GET", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?watch=1", 405},
+        {"GET", "/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=x", 400},
+        {"GET", "/api/v1/namespaces/default/pods?watch=1&resourceVersion=-3", 400},
+        {"GET", "/api/v1/namespaces/default/pods?watch=1&labelSelector=a%20in", 400},
+        {"GET", "/api/v1/namespaces/default/pods/web-0/status?watch=1", 404},
         {"DELETE", "/api", 405},
         {"POST", "/apis/apps/v1/namespaces/default/deployments", 405},
         {"FOO", "/api/v1/pods", 405},
@@ -1323,7 +1328,10 @@ static void test_sim__odd_paths(void **state)
             fail_msg("%s %s: got %ld, want %ld", CASES[i].method, CASES[i].path, code,
                      CASES[i].code);
         if (code >= 400)
-            assert_status_body(json, code, code == 404 ? "NotFound" : "MethodNotAllowed");
+            assert_status_body(json, code,
+                               code == 404   ? "NotFound"
+                               : code == 400 ? "BadRequest"
+                                             : "MethodNotAllowed");
         json_decref(json);
     }
     /* A very long path. */
