@@ -314,13 +314,20 @@ void hpac_sim_route(hpac_sim_state *st, hpac_sim_request *req, hpac_sim_reply *o
     out->watch = NULL;
     bool write = is_write(req->method);
 
-    if (strlen(req->path) >= sizeof(copy)) {
+    /* Paths no route has are answered without the state, but a write to
+     * one is still recorded. */
+    bool routable = strlen(req->path) < sizeof(copy);
+    if (routable) {
+        strcpy(copy, req->path);
+        routable = parse_request_path(req, copy, out);
+    } else {
         hpac_sim_reply_no_route(out);
+    }
+    if (!routable) {
+        if (write)
+            hpac_sim__log_write(st, req->method, req->path, req->body, out->code);
         return;
     }
-    strcpy(copy, req->path);
-    if (!parse_request_path(req, copy, out))
-        return;
 
     if (write)
         hpac_sim__state_wrlock(st);

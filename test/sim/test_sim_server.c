@@ -280,6 +280,12 @@ static void test_sim__custom_resource_target(void **state)
                                "widgets", "metadata", "name", "w", "namespace", "default", "spec",
                                "replicas", 2, "status", "replicas", 2, "selector", "app=web");
     json_array_append_new(json_object_get(objects, "targets"), widget);
+    json_t *rc = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:i}, s:{s:i, s:s}}", "apiVersion",
+                           "v1", "kind", "ReplicationController", "resource",
+                           "replicationcontrollers", "metadata", "name", "rc", "namespace",
+                           "default", "spec", "replicas", 1, "status", "replicas", 1, "selector",
+                           "app=web");
+    json_array_append_new(json_object_get(objects, "targets"), rc);
     hpac_sim_server *sim = start_objects(objects, NULL);
     json_decref(objects);
 
@@ -310,6 +316,23 @@ static void test_sim__custom_resource_target(void **state)
     assert_int_equal(items_count(json), 1);
     assert_string_equal(str_at(json, "kind", NULL), "WidgetList");
     json_decref(json);
+
+    /* A core-group target: a ReplicationController under /api/v1. */
+    const char *rc_scale = "/api/v1/namespaces/default/replicationcontrollers/rc/scale";
+    assert_int_equal(get(sim, rc_scale, &json), 200);
+    assert_string_equal(str_at(json, "status", "selector"), "app=web");
+    json_decref(json);
+    assert_int_equal(call(sim, "PATCH", rc_scale, "{\"spec\":{\"replicas\":3}}",
+                          "application/merge-patch+json", NULL, NULL),
+                     200);
+    json_t *stored = hpac_sim_get(sim, "target", "default", "rc");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(stored, "spec"),
+                                                        "replicas")),
+                     3);
+    json_decref(stored);
+    /* The same name under apps/v1 is another resource. */
+    expect_error(sim, "GET", "/apis/apps/v1/namespaces/default/deployments/rc/scale", NULL, NULL,
+                 404, "NotFound");
     hpac_sim_stop(sim);
 }
 
