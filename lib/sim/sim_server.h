@@ -5,7 +5,24 @@
  *
  * The state is the `objects` of a case (FORMAT.md): HPAs, scale targets,
  * pods, pod metrics, custom and external metrics. Every write the
- * controller makes (scale, HPA status, events) is applied and recorded. */
+ * controller makes (scale, HPA status, events) is applied and recorded.
+ *
+ * Served, in the API server's wire format (errors are Status bodies):
+ *   discovery  /api, /api/v1, /apis, /apis/{g}, /apis/{g}/{v}, /version,
+ *              /healthz; the metrics APIs only when the case has their data
+ *   HPAs       autoscaling/v2 and hpac.io/v1: list (all or one namespace),
+ *              get, create, PUT/PATCH of the object and of /status, delete
+ *   targets    {resource}/{name}/scale as autoscaling/v1 Scale (GET, PUT,
+ *              PATCH), the target itself (GET, list)
+ *   core       pods (list by labelSelector, get), namespaces, events
+ *   events.k8s.io/v1 events, coordination.k8s.io/v1 leases (create, get,
+ *              list, PUT/PATCH with resourceVersion checks, delete)
+ *   metrics.k8s.io/v1beta1, custom.metrics.k8s.io/v1beta2,
+ *              external.metrics.k8s.io/v1beta1
+ *   watch      ?watch=1 on HPAs, targets, pods, events and leases
+ *              (resourceVersion, timeoutSeconds, labelSelector)
+ * PATCH accepts merge, strategic merge (applied as a merge patch) and JSON
+ * patches. Time placeholders ("@now-90s") are resolved in every answer. */
 #ifndef HPAC_SIM_SIM_SERVER_H
 #define HPAC_SIM_SIM_SERVER_H
 
