@@ -1,30 +1,28 @@
 /* The compact pod cache. Layout, per pod:
  *
  *   a fixed record (40 bytes) in one array indexed by the pod's id: the
- *   namespace's string id, counts, flags (phase, deletion, readiness), two
- *   claims, and a pointer to
- *   one packed blob: start and Ready transition times, every request
- *   amount, the ids of the pod's label terms (sorted by key), container
- *   and resource name ids, per-container request counts, then the name.
+ *   namespace's string id, the id of its shape (containers and requests,
+ *   shared by the replicas of a workload: pod_cache_shape.h), the label
+ *   count, flags (phase, deletion, readiness), two claims, and a pointer to
+ *   one packed blob: start and Ready transition times, the ids of the
+ *   pod's label terms (sorted by key), then the name.
  *
  * A term is a (namespace, key, value) posting list of pod ids; the term
  * (namespace, 0, 0) lists every pod of the namespace. Terms own references
- * on their strings; records own references on their namespace and on their
- * container and resource names. An upsert prepares everything that can
- * fail before it touches the old version, so a failure leaves the cache as
- * it was. */
+ * on their strings; records own a reference on their namespace and on
+ * their shape. An upsert prepares everything that can fail before it
+ * touches the old version, so a failure leaves the cache as it was. */
 #include "controller/pod_cache.h"
 
 #include "controller/pod_cache_pool.h"
+#include "controller/pod_cache_shape.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Counts are kept in 16 bits; a pod beyond these is refused. */
+/* The label count is kept in 16 bits; a pod beyond this is refused. */
 #define MAX_LABELS 4096
-#define MAX_CONTAINERS 1024
-#define MAX_REQUESTS 8192
 /* Record ids are 32-bit; one is reserved as "none". */
 #define MAX_RECORDS ((size_t)UINT32_MAX - 1)
 
@@ -43,10 +41,8 @@ typedef struct claim {
 typedef struct record {
     unsigned char *blob; /* NULL: a free slot */
     uint32_t ns;         /* string id; for a free slot, the next free id + 1 */
+    uint32_t shape;
     uint16_t nlabels;
-    uint16_t ncontainers;
-    uint16_t nrequests; /* over all containers */
-    uint16_t npodreq;   /* pod-level */
     uint8_t flags;
     claim claims[2];
 } record;
@@ -67,18 +63,13 @@ typedef struct pod_key {
     const char *name;
 } pod_key;
 
-/* Offsets of the blob's parts, derived from the record's counts. */
-typedef struct layout {
-    size_t milli;  /* int64_t[nrequests + npodreq], after the two times */
-    size_t terms;  /* uint32_t[nlabels] */
-    size_t cnames; /* uint32_t[ncontainers] */
-    size_t rnames; /* uint32_t[nrequests + npodreq] */
-    size_t creq;   /* uint16_t[ncontainers] */
-    size_t name;   /* char[] */
-} layout;
+/* The blob: int64_t times[2] (start, Ready transition), uint32_t
+ * terms[nlabels], char name[]. */
+#define BLOB_TERMS (2 * sizeof(int64_t))
 
 struct hpac_pod_cache {
     hpac__strpool strings;
+    hpac__shapes shapes;
 
     record *records;
     uint32_t nrecords; /* ids handed out */
@@ -102,59 +93,33 @@ struct hpac_pod_cache {
     uint64_t visited;
 };
 
-/* ------------------------------------------------------------- layout */
+/* ---------------------------------------------------------------- blob */
 
-static void layout_of(const record *r, layout *l)
-{
-    size_t amounts = (size_t)r->nrequests + r->npodreq;
-    size_t off = 2 * sizeof(int64_t);
-    l->milli = off;
-    off += amounts * sizeof(int64_t);
-    l->terms = off;
-    off += (size_t)r->nlabels * sizeof(uint32_t);
-    l->cnames = off;
-    off += (size_t)r->ncontainers * sizeof(uint32_t);
-    l->rnames = off;
-    off += amounts * sizeof(uint32_t);
-    l->creq = off;
-    off += (size_t)r->ncontainers * sizeof(uint16_t);
-    l->name = off;
-}
-
-/* The blob's parts, typed. The blob comes from malloc, so every offset
- * above is suitably aligned (int64s first, then 32-bit, then 16-bit). */
+/* The blob comes from malloc: the int64s first, then 32-bit ids, then
+ * the name, each suitably aligned. */
 static int64_t *blob_times(const record *r)
 {
     return (int64_t *)(void *)r->blob;
 }
 
-static int64_t *blob_milli(const record *r, const layout *l)
+static uint32_t *blob_terms(const record *r)
 {
-    return (int64_t *)(void *)(r->blob + l->milli);
+    return (uint32_t *)(void *)(r->blob + BLOB_TERMS);
 }
 
-static uint32_t *blob_u32(const record *r, size_t off)
+static size_t blob_name_offset(uint16_t nlabels)
 {
-    return (uint32_t *)(void *)(r->blob + off);
-}
-
-static uint16_t *blob_creq(const record *r, const layout *l)
-{
-    return (uint16_t *)(void *)(r->blob + l->creq);
+    return BLOB_TERMS + (size_t)nlabels * sizeof(uint32_t);
 }
 
 static const char *record_name(const record *r)
 {
-    layout l;
-    layout_of(r, &l);
-    return (const char *)r->blob + l.name;
+    return (const char *)r->blob + blob_name_offset(r->nlabels);
 }
 
 static size_t blob_size(const record *r)
 {
-    layout l;
-    layout_of(r, &l);
-    return l.name + strlen((const char *)r->blob + l.name) + 1;
+    return blob_name_offset(r->nlabels) + strlen(record_name(r)) + 1;
 }
 
 /* -------------------------------------------------------------- tables */
@@ -331,24 +296,15 @@ typedef struct draft {
     uint32_t *terms; /* rec.nlabels, also stored in the blob */
 } draft;
 
-/* Gives back what a draft holds: string references, empty terms, the blob. */
+/* Gives back what a draft holds: references, empty terms, the blob. */
 static void draft_abandon(hpac_pod_cache *c, draft *d, size_t terms_held)
 {
     record *r = &d->rec;
-    if (r->blob) {
-        layout l;
-        layout_of(r, &l);
-        uint32_t *cnames = blob_u32(r, l.cnames);
-        uint32_t *rnames = blob_u32(r, l.rnames);
-        for (size_t i = 0; i < r->ncontainers; i++)
-            hpac__strpool_unref(&c->strings, cnames[i]);
-        for (size_t i = 0; i < (size_t)r->nrequests + r->npodreq; i++)
-            hpac__strpool_unref(&c->strings, rnames[i]);
-    }
     for (size_t i = 0; i < terms_held; i++)
         term_release_if_empty(c, d->terms[i]);
     if (d->ns_term != NONE)
         term_release_if_empty(c, d->ns_term);
+    hpac__shape_unref(&c->shapes, &c->strings, r->shape);
     hpac__strpool_unref(&c->strings, r->ns);
     free(r->blob);
     memset(d, 0, sizeof(*d));
@@ -360,8 +316,8 @@ static void set_err(char *err, size_t errsize, const char *msg)
         snprintf(err, errsize, "%s", msg);
 }
 
-/* Packs a decoded pod into a draft: interns its strings and acquires its
- * terms. 0, or -1 with err (the draft then holds nothing). */
+/* Packs a decoded pod into a draft: interns its namespace and shape and
+ * acquires its terms. 0, or -1 with err (the draft then holds nothing). */
 static int draft_make(hpac_pod_cache *c, const hpac_pod *pod, draft *d, char *err,
                       size_t errsize)
 {
@@ -371,23 +327,11 @@ static int draft_make(hpac_pod_cache *c, const hpac_pod *pod, draft *d, char *er
     memset(d, 0, sizeof(*d));
     d->ns_term = NONE;
 
-    size_t nrequests = 0;
-    for (size_t i = 0; i < pod->container_count; i++) {
-        if (pod->containers[i].request_count > MAX_REQUESTS) {
-            set_err(err, errsize, "pod cache: too many requests in one container");
-            goto out;
-        }
-        nrequests += pod->containers[i].request_count;
-    }
-    if (pod->labels.count > MAX_LABELS || pod->container_count > MAX_CONTAINERS ||
-        nrequests > MAX_REQUESTS || pod->pod_request_count > MAX_REQUESTS) {
-        set_err(err, errsize, "pod cache: too many labels, containers or requests in one pod");
+    if (pod->labels.count > MAX_LABELS) {
+        set_err(err, errsize, "pod cache: too many labels in one pod");
         goto out;
     }
     r->nlabels = (uint16_t)pod->labels.count;
-    r->ncontainers = (uint16_t)pod->container_count;
-    r->nrequests = (uint16_t)nrequests;
-    r->npodreq = (uint16_t)pod->pod_request_count;
     r->flags = (uint8_t)((unsigned)pod->phase & PHASE_MASK);
     if (pod->deleting)
         r->flags |= FLAG_DELETING;
@@ -396,48 +340,23 @@ static int draft_make(hpac_pod_cache *c, const hpac_pod *pod, draft *d, char *er
     if (pod->ready)
         r->flags |= FLAG_READY;
 
-    layout l;
-    layout_of(r, &l);
-    size_t size = l.name + strlen(pod->name) + 1;
-    /* calloc: a failure half-way leaves zero ids, which unref ignores. */
-    r->blob = calloc(1, size);
+    size_t name_len = strlen(pod->name);
+    r->blob = malloc(blob_name_offset(r->nlabels) + name_len + 1);
     if (!r->blob)
         goto oom;
     int64_t *times = blob_times(r);
     times[0] = pod->start_time_ms;
     times[1] = pod->ready_transition_ms;
-    memcpy(r->blob + l.name, pod->name, strlen(pod->name) + 1);
+    memcpy(r->blob + blob_name_offset(r->nlabels), pod->name, name_len + 1);
 
     r->ns = hpac__strpool_intern(&c->strings, pod->namespace ? pod->namespace : "");
     if (!r->ns)
         goto oom;
+    r->shape = hpac__shape_intern(&c->shapes, &c->strings, pod, err, errsize);
+    if (!r->shape)
+        goto out;
 
-    int64_t *milli = blob_milli(r, &l);
-    uint32_t *cnames = blob_u32(r, l.cnames);
-    uint32_t *rnames = blob_u32(r, l.rnames);
-    uint16_t *creq = blob_creq(r, &l);
-    size_t a = 0;
-    for (size_t i = 0; i < pod->container_count; i++) {
-        const hpac_pod_container *pc = &pod->containers[i];
-        cnames[i] = hpac__strpool_intern(&c->strings, pc->name ? pc->name : "");
-        if (!cnames[i])
-            goto oom;
-        creq[i] = (uint16_t)pc->request_count;
-        for (size_t j = 0; j < pc->request_count; j++, a++) {
-            rnames[a] = hpac__strpool_intern(&c->strings, pc->requests[j].name);
-            if (!rnames[a])
-                goto oom;
-            milli[a] = pc->requests[j].milli;
-        }
-    }
-    for (size_t j = 0; j < pod->pod_request_count; j++, a++) {
-        rnames[a] = hpac__strpool_intern(&c->strings, pod->pod_requests[j].name);
-        if (!rnames[a])
-            goto oom;
-        milli[a] = pod->pod_requests[j].milli;
-    }
-
-    d->terms = blob_u32(r, l.terms);
+    d->terms = blob_terms(r);
     d->ns_term = term_acquire(c, r->ns, NULL, NULL);
     if (d->ns_term == NONE)
         goto oom;
@@ -467,14 +386,13 @@ static bool has_term(const uint32_t *terms, size_t n, uint32_t t)
     return false;
 }
 
-/* Drops what a record holds: its place in its terms (freeing emptied
- * ones), its string references, its blob. */
+/* Drops what a record holds: its place in its label terms (freeing
+ * emptied ones) except those in `keep`, its shape, its blob. The namespace
+ * and its term are the caller's. */
 static void record_release(hpac_pod_cache *c, uint32_t id, const uint32_t *keep, size_t nkeep)
 {
     record *r = &c->records[id];
-    layout l;
-    layout_of(r, &l);
-    const uint32_t *terms = blob_u32(r, l.terms);
+    const uint32_t *terms = blob_terms(r);
     for (size_t i = 0; i < r->nlabels; i++) {
         if (has_term(keep, nkeep, terms[i]))
             continue;
@@ -484,12 +402,8 @@ static void record_release(hpac_pod_cache *c, uint32_t id, const uint32_t *keep,
         c->posting_bytes -= before - hpac__postings_bytes(&t->pods);
         term_release_if_empty(c, terms[i]);
     }
-    const uint32_t *cnames = blob_u32(r, l.cnames);
-    const uint32_t *rnames = blob_u32(r, l.rnames);
-    for (size_t i = 0; i < r->ncontainers; i++)
-        hpac__strpool_unref(&c->strings, cnames[i]);
-    for (size_t i = 0; i < (size_t)r->nrequests + r->npodreq; i++)
-        hpac__strpool_unref(&c->strings, rnames[i]);
+    hpac__shape_unref(&c->shapes, &c->strings, r->shape);
+    r->shape = 0;
     c->blob_bytes -= hpac__heap_chunk(blob_size(r));
     free(r->blob);
     r->blob = NULL;
@@ -544,6 +458,7 @@ void hpac_pod_cache_free(hpac_pod_cache *c)
     }
     free(c->terms);
     hpac__idtable_clear(&c->by_term);
+    hpac__shapes_clear(&c->shapes);
     hpac__strpool_clear(&c->strings);
     free(c->view);
     free(c);
@@ -590,9 +505,7 @@ int hpac_pod_cache_upsert(hpac_pod_cache *c, const json_t *object, char *err, si
     uint32_t id = record_find(c, d.rec.ns, pod.name);
     if (id != NONE) {
         record *r = &c->records[id];
-        layout l;
-        layout_of(r, &l);
-        const uint32_t *old = blob_u32(r, l.terms);
+        const uint32_t *old = blob_terms(r);
         if (reserve_terms(c, &d, old, r->nlabels, false) != 0)
             goto oom;
         list_in_terms(c, &d, id, old, r->nlabels, false);
@@ -675,9 +588,7 @@ static const hpac_labels *labels_view(hpac_pod_cache *c, const record *r, hpac_l
         c->view = view;
         c->view_cap = cap;
     }
-    layout l;
-    layout_of(r, &l);
-    const uint32_t *terms = blob_u32(r, l.terms);
+    const uint32_t *terms = blob_terms(r);
     for (size_t i = 0; i < r->nlabels; i++) {
         const term *t = &c->terms[terms[i]];
         /* hpac_label's members are not const; nothing writes through them. */
@@ -832,34 +743,14 @@ static char *dup_id(const hpac_pod_cache *c, uint32_t id)
     return strdup(hpac__strpool_get(&c->strings, id));
 }
 
-static int copy_amounts(const hpac_pod_cache *c, const uint32_t *names, const int64_t *milli,
-                        size_t n, hpac_resource_amount **out, size_t *count)
-{
-    if (n == 0)
-        return 0;
-    *out = calloc(n, sizeof(**out));
-    if (!*out)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        (*out)[i].name = dup_id(c, names[i]);
-        if (!(*out)[i].name)
-            return -1;
-        (*out)[i].milli = milli[i];
-        (*count)++;
-    }
-    return 0;
-}
-
 /* A full copy of the record. 0, or -1 (partly filled; hpac_pod_clear
  * frees it). */
 static int materialise(const hpac_pod_cache *c, uint32_t id, hpac_pod *out)
 {
     const record *r = &c->records[id];
-    layout l;
-    layout_of(r, &l);
     memset(out, 0, sizeof(*out));
     out->namespace = dup_id(c, r->ns);
-    out->name = strdup((const char *)r->blob + l.name);
+    out->name = strdup(record_name(r));
     if (!out->namespace || !out->name)
         return -1;
     out->phase = (hpac_pod_phase)(r->flags & PHASE_MASK);
@@ -870,7 +761,7 @@ static int materialise(const hpac_pod_cache *c, uint32_t id, hpac_pod *out)
     out->start_time_ms = times[0];
     out->ready_transition_ms = times[1];
 
-    const uint32_t *terms = blob_u32(r, l.terms);
+    const uint32_t *terms = blob_terms(r);
     if (r->nlabels > 0) {
         out->labels.items = calloc(r->nlabels, sizeof(*out->labels.items));
         if (!out->labels.items)
@@ -885,29 +776,7 @@ static int materialise(const hpac_pod_cache *c, uint32_t id, hpac_pod *out)
         if (!lab->key || !lab->value)
             return -1;
     }
-
-    const int64_t *milli = blob_milli(r, &l);
-    const uint32_t *cnames = blob_u32(r, l.cnames);
-    const uint32_t *rnames = blob_u32(r, l.rnames);
-    const uint16_t *creq = blob_creq(r, &l);
-    if (r->ncontainers > 0) {
-        out->containers = calloc(r->ncontainers, sizeof(*out->containers));
-        if (!out->containers)
-            return -1;
-    }
-    size_t a = 0;
-    for (size_t i = 0; i < r->ncontainers; i++) {
-        hpac_pod_container *pc = &out->containers[i];
-        out->container_count++;
-        pc->name = dup_id(c, cnames[i]);
-        if (!pc->name ||
-            copy_amounts(c, rnames + a, milli + a, creq[i], &pc->requests, &pc->request_count) !=
-                0)
-            return -1;
-        a += creq[i];
-    }
-    return copy_amounts(c, rnames + a, milli + a, r->npodreq, &out->pod_requests,
-                        &out->pod_request_count);
+    return hpac__shape_copy(&c->shapes, &c->strings, r->shape, out);
 }
 
 int hpac_pod_cache_select_ids(hpac_pod_cache *c, const char *ns, const hpac_selector *sel,
@@ -1038,6 +907,7 @@ size_t hpac_pod_cache_memory(const hpac_pod_cache *c)
     bytes += c->view_cap ? hpac__heap_chunk(c->view_cap * sizeof(hpac_label)) : 0;
     bytes += hpac__idtable_bytes(&c->by_name) + hpac__idtable_bytes(&c->by_term);
     bytes += c->blob_bytes + c->posting_bytes + hpac__strpool_bytes(&c->strings);
+    bytes += hpac__shapes_bytes(&c->shapes);
     return bytes;
 }
 
@@ -1049,6 +919,7 @@ void hpac_pod_cache_get_stats(const hpac_pod_cache *c, hpac_pod_cache_stats *out
     out->pods = c->live;
     out->strings = c->strings.live;
     out->terms = c->live_terms;
+    out->shapes = c->shapes.live;
     out->bytes = hpac_pod_cache_memory(c);
     out->visited = c->visited;
 }

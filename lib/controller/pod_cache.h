@@ -75,6 +75,7 @@ typedef struct hpac_pod_cache_stats {
     size_t pods;
     size_t strings;    /* interned strings held */
     size_t terms;      /* posting lists: one per namespace and per label pair in it */
+    size_t shapes;     /* distinct container and request sets */
     size_t bytes;      /* estimated heap bytes of the whole cache */
     uint64_t visited;  /* pods examined by selects since the cache was made */
 } hpac_pod_cache_stats;

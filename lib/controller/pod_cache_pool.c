@@ -165,7 +165,7 @@ static uint32_t take_id(hpac__strpool *p)
     }
     if (p->count == 0)
         p->count = 1; /* id 0 stays unused */
-    if (p->count == p->cap) {
+    if (p->count >= p->cap) {
         if (p->cap >= UINT32_MAX / 2)
             return 0;
         uint32_t cap = p->cap ? p->cap * 2 : 64;
