@@ -17,6 +17,50 @@
 #define UNDER_ASAN 0
 #endif
 
+/* ---- allocation failures ---- */
+
+/* Outside ASan (which owns malloc), the test program replaces glibc's
+ * allocator (a supported interposition) to fail the Nth allocation. */
+#if !UNDER_ASAN
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t size);
+extern void __libc_free(void *p);
+
+static long fail_countdown = -1; /* -1: never; 0: the next allocation fails */
+static bool failed_once;
+
+static bool should_fail(void)
+{
+    if (fail_countdown < 0)
+        return false;
+    if (fail_countdown-- > 0)
+        return false;
+    failed_once = true;
+    return true;
+}
+
+void *malloc(size_t size)
+{
+    return should_fail() ? NULL : __libc_malloc(size);
+}
+
+void *calloc(size_t n, size_t size)
+{
+    return should_fail() ? NULL : __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t size)
+{
+    return should_fail() ? NULL : __libc_realloc(p, size);
+}
+
+void free(void *p)
+{
+    __libc_free(p);
+}
+#endif
+
 /* ---- helpers ---- */
 
 static json_t *load(const char *text)
@@ -409,6 +453,115 @@ static void test_pod_cache__claims_find_ambiguous_selectors(void **state)
     hpac_pod_cache_free(c);
 }
 
+/* Everything the cache holds, as text: every pod with its labels and
+ * requests, and the counts. */
+static char *fingerprint(hpac_pod_cache *c)
+{
+    hpac_selector *all = parse("");
+    hpac_pod *pods = NULL;
+    size_t count = 0;
+    assert_int_equal(hpac_pod_cache_select(c, NULL, all, &pods, &count), 0);
+    hpac_selector_free(all);
+    hpac_pod_cache_stats st;
+    hpac_pod_cache_get_stats(c, &st);
+    size_t size = 4096, len = 0;
+    char *out = malloc(size);
+    assert_non_null(out);
+    len += (size_t)snprintf(out + len, size - len, "%zu %zu %zu %zu;", st.pods, st.strings,
+                            st.terms, st.shapes);
+    for (size_t i = 0; i < count; i++) {
+        const hpac_pod *p = &pods[i];
+        len += (size_t)snprintf(out + len, size - len, " %s/%s", p->namespace, p->name);
+        for (size_t j = 0; j < p->labels.count; j++)
+            len += (size_t)snprintf(out + len, size - len, " %s=%s", p->labels.items[j].key,
+                                    p->labels.items[j].value);
+        for (size_t j = 0; j < p->container_count; j++)
+            len += (size_t)snprintf(out + len, size - len, " %s:%zu", p->containers[j].name,
+                                    p->containers[j].request_count);
+        assert_true(len < size);
+    }
+    hpac_pods_free(pods, count);
+    return out;
+}
+
+static void test_pod_cache__allocation_failures_leave_the_cache_unchanged(void **state)
+{
+    (void)state;
+#if UNDER_ASAN
+    skip();
+#else
+    static const char *const changes[] = {
+        /* New namespace, labels, shape. */
+        "{\"metadata\":{\"name\":\"n1\",\"namespace\":\"fresh\",\"labels\":{\"app\":\"new\","
+        "\"k\":\"v\"}},\"spec\":{\"containers\":[{\"name\":\"x\",\"resources\":{\"requests\":"
+        "{\"cpu\":\"1\",\"nvidia.com/gpu\":\"2\"}}}],\"resources\":{\"requests\":{\"cpu\":\"3\"}}}}",
+        /* An existing pod, relabelled and resized. */
+        "{\"metadata\":{\"name\":\"p3\",\"namespace\":\"ns0\",\"labels\":{\"app\":\"moved\","
+        "\"extra\":\"1\"}},\"spec\":{\"containers\":[{\"name\":\"main\",\"resources\":"
+        "{\"requests\":{\"memory\":\"1Gi\"}}}]}}",
+        /* An existing pod, unchanged labels. */
+        "{\"metadata\":{\"name\":\"p4\",\"namespace\":\"ns1\",\"labels\":{\"app\":\"a0\"}}}",
+    };
+    for (size_t k = 0; k < sizeof(changes) / sizeof(changes[0]); k++) {
+        int failures = 0;
+        for (long n = 0;; n++) {
+            hpac_pod_cache *c = hpac_pod_cache_new();
+            char text[512];
+            for (int i = 0; i < 12; i++) {
+                snprintf(text, sizeof(text),
+                         "{\"metadata\":{\"name\":\"p%d\",\"namespace\":\"ns%d\",\"labels\":"
+                         "{\"app\":\"a%d\"}},\"spec\":{\"containers\":[{\"name\":\"main\","
+                         "\"resources\":{\"requests\":{\"cpu\":\"%dm\"}}}]}}",
+                         i, i % 2, i % 3, 100 * (i % 2 + 1));
+                upsert_text(c, text);
+            }
+            json_t *pod = load(changes[k]);
+            char *before = fingerprint(c);
+            char err[256] = "";
+            failed_once = false;
+            fail_countdown = n;
+            int rc = hpac_pod_cache_upsert(c, pod, err, sizeof(err));
+            fail_countdown = -1;
+            char *after = fingerprint(c);
+            if (rc != 0) {
+                assert_true(failed_once);
+                if (strcmp(before, after) != 0)
+                    fail_msg("change %zu, allocation %ld failed (%s): the cache changed\n"
+                             "before: %s\nafter:  %s",
+                             k, n, err, before, after);
+                failures++;
+            }
+            bool done = rc == 0 && !failed_once;
+            /* A select that cannot allocate fails cleanly, too. */
+            if (!done) {
+                hpac_selector *sel = parse("app in (a0,a1,new,moved)");
+                hpac_pod *pods = NULL;
+                uint32_t *ids = NULL;
+                size_t count = 0;
+                fail_countdown = n;
+                rc = hpac_pod_cache_select_ids(c, NULL, sel, &pods, &ids, &count);
+                fail_countdown = -1;
+                if (rc != 0) {
+                    assert_null(pods);
+                    assert_null(ids);
+                    assert_int_equal(count, 0);
+                }
+                hpac_pods_free(pods, count);
+                free(ids);
+                hpac_selector_free(sel);
+            }
+            free(before);
+            free(after);
+            json_decref(pod);
+            hpac_pod_cache_free(c);
+            if (done)
+                break;
+        }
+        assert_true(failures > 5);
+    }
+#endif
+}
+
 /* ---- property test against a brute-force scan ---- */
 
 #define NS_COUNT 3
@@ -726,6 +879,7 @@ int main(void)
         cmocka_unit_test(test_pod_cache__remove_gives_everything_back),
         cmocka_unit_test(test_pod_cache__interning_shares_strings),
         cmocka_unit_test(test_pod_cache__claims_find_ambiguous_selectors),
+        cmocka_unit_test(test_pod_cache__allocation_failures_leave_the_cache_unchanged),
         cmocka_unit_test(test_pod_cache__matches_a_brute_force_scan),
         cmocka_unit_test(test_pod_cache__hundred_thousand_pods),
     };
