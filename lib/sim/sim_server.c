@@ -1,9 +1,8 @@
 /* The HTTP side of the simulated API server: libmicrohttpd with a pool of
  * epoll threads, keep-alive, bearer-token authentication, request-body
  * caps, fault injection (delayed answers suspend the connection instead
- * of holding a thread), watch streams (a stream with nothing to send
- * suspends its connection until the state changes), and JSON encoding of
- * the router's replies. */
+ * of holding a thread), and JSON encoding of the router's replies; watch
+ * streams are served by sim_stream.c. */
 #include "sim/sim_server.h"
 
 #include "sim/sim_delay.h"
@@ -11,55 +10,22 @@
 #include "sim/sim_routes.h"
 #include "sim/sim_state.h"
 #include "sim/sim_status.h"
-#include "sim/sim_watch.h"
+#include "sim/sim_stream.h"
 #include "util/timeutil.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define SIM_TOKEN_MAX 4096
 #define SIM_CONNECTION_TIMEOUT_S 300
 #define SIM_THREADS_MAX 64
-/* Bytes MHD asks a watch stream for at a time. */
-#define SIM_WATCH_BLOCK (32u * 1024u)
-/* Waiting watch streams are woken this often even without a change, to
- * notice their timeout. */
-#define SIM_WATCH_TICK_MS 1000
-
-typedef struct sim_stream sim_stream;
-
-/* The watch streams waiting for a change, each with its connection
- * suspended. A change to the state, the tick, and stopping wake them all;
- * they look at the journal again and wait again if nothing is new for
- * them. */
-typedef struct watch_hub {
-    pthread_mutex_t mutex; /* covers the fields below */
-    pthread_cond_t cond;   /* the tick thread's sleep */
-    pthread_t tick;
-    bool tick_started;
-    sim_stream *waiters; /* singly linked through next */
-    uint64_t seq;        /* moves on at every wake-up */
-    bool stopping;
-} watch_hub;
-
-/* One watch stream, owned by its MHD response. */
-struct sim_stream {
-    hpac_sim_server *srv;
-    struct MHD_Connection *conn;
-    hpac_sim_watch *watch;
-    sim_stream *next; /* in the hub's waiters while suspended */
-    bool waiting;
-};
-
 struct hpac_sim_server {
     struct MHD_Daemon *daemon;
     hpac_sim_state *state;
@@ -69,8 +35,7 @@ struct hpac_sim_server {
     uint16_t port;
     char address[32]; /* "127.0.0.1:port" */
     atomic_uint_fast64_t requests;
-    watch_hub hub;
-    bool hub_ready;
+    hpac_sim_hub *hub;
 };
 
 /* Per-request context, from the first call of the access handler to the
@@ -189,173 +154,6 @@ static const char *query(struct MHD_Connection *conn, const char *key)
     return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
-/* Resumes every waiting stream. Caller holds hub.mutex. */
-static void wake_waiters_locked(watch_hub *hub)
-{
-    hub->seq++;
-    while (hub->waiters) {
-        sim_stream *s = hub->waiters;
-        hub->waiters = s->next;
-        s->next = NULL;
-        s->waiting = false;
-        MHD_resume_connection(s->conn);
-    }
-}
-
-static void wake_waiters(hpac_sim_server *srv)
-{
-    pthread_mutex_lock(&srv->hub.mutex);
-    wake_waiters_locked(&srv->hub);
-    pthread_mutex_unlock(&srv->hub.mutex);
-}
-
-/* The state's change callback, called after its lock is released. */
-static void on_state_change(void *ctx)
-{
-    wake_waiters(ctx);
-}
-
-static void *tick_run(void *arg)
-{
-    hpac_sim_server *srv = arg;
-    watch_hub *hub = &srv->hub;
-    pthread_mutex_lock(&hub->mutex);
-    while (!hub->stopping) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += SIM_WATCH_TICK_MS / 1000;
-        pthread_cond_timedwait(&hub->cond, &hub->mutex, &ts);
-        wake_waiters_locked(hub);
-    }
-    pthread_mutex_unlock(&hub->mutex);
-    return NULL;
-}
-
-static int hub_start(hpac_sim_server *srv)
-{
-    watch_hub *hub = &srv->hub;
-    pthread_condattr_t attr;
-    if (pthread_condattr_init(&attr) != 0)
-        return -1;
-    int rc = -1;
-    bool mutex_ok = false, cond_ok = false;
-    if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0)
-        goto out;
-    mutex_ok = pthread_mutex_init(&hub->mutex, NULL) == 0;
-    cond_ok = mutex_ok && pthread_cond_init(&hub->cond, &attr) == 0;
-    if (!cond_ok)
-        goto out;
-    hub->tick_started = pthread_create(&hub->tick, NULL, tick_run, srv) == 0;
-    if (!hub->tick_started)
-        goto out;
-    srv->hub_ready = true;
-    rc = 0;
-out:
-    if (rc != 0 && cond_ok)
-        pthread_cond_destroy(&hub->cond);
-    if (rc != 0 && mutex_ok)
-        pthread_mutex_destroy(&hub->mutex);
-    pthread_condattr_destroy(&attr);
-    return rc;
-}
-
-/* Ends every stream (they read END once resumed) and the tick thread. */
-static void hub_stop(hpac_sim_server *srv)
-{
-    watch_hub *hub = &srv->hub;
-    if (!srv->hub_ready)
-        return;
-    pthread_mutex_lock(&hub->mutex);
-    hub->stopping = true;
-    wake_waiters_locked(hub);
-    pthread_cond_signal(&hub->cond);
-    pthread_mutex_unlock(&hub->mutex);
-    pthread_join(hub->tick, NULL);
-}
-
-static void hub_destroy(hpac_sim_server *srv)
-{
-    if (!srv->hub_ready)
-        return;
-    pthread_cond_destroy(&srv->hub.cond);
-    pthread_mutex_destroy(&srv->hub.mutex);
-    srv->hub_ready = false;
-}
-
-/* MHD's content reader of a watch response. With nothing to send, the
- * connection is suspended and the stream joins the waiters, unless a
- * wake-up happened since it last looked (then it looks again). */
-static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    sim_stream *s = cls;
-    watch_hub *hub = &s->srv->hub;
-    for (;;) {
-        pthread_mutex_lock(&hub->mutex);
-        uint64_t seen = hub->seq;
-        bool stopping = hub->stopping;
-        pthread_mutex_unlock(&hub->mutex);
-        if (stopping)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-
-        ssize_t n = hpac_sim_watch_read(s->watch, buf, max);
-        if (n < 0)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        if (n > 0)
-            return n;
-
-        pthread_mutex_lock(&hub->mutex);
-        if (hub->seq != seen || hub->stopping) {
-            pthread_mutex_unlock(&hub->mutex);
-            continue;
-        }
-        s->waiting = true;
-        s->next = hub->waiters;
-        hub->waiters = s;
-        MHD_suspend_connection(s->conn);
-        pthread_mutex_unlock(&hub->mutex);
-        return 0;
-    }
-}
-
-static void stream_free(void *cls)
-{
-    sim_stream *s = cls;
-    watch_hub *hub = &s->srv->hub;
-    pthread_mutex_lock(&hub->mutex);
-    for (sim_stream **p = &hub->waiters; *p; p = &(*p)->next) {
-        if (*p == s) {
-            *p = s->next;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&hub->mutex);
-    hpac_sim_watch_free(s->watch);
-    free(s);
-}
-
-/* The response of a watch (stolen). NULL on allocation failure. */
-static struct MHD_Response *stream_response(hpac_sim_server *srv, struct MHD_Connection *conn,
-                                            hpac_sim_watch *watch)
-{
-    sim_stream *s = calloc(1, sizeof(*s));
-    if (!s) {
-        hpac_sim_watch_free(watch);
-        return NULL;
-    }
-    s->srv = srv;
-    s->conn = conn;
-    s->watch = watch;
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
-                                                                  SIM_WATCH_BLOCK, stream_read,
-                                                                  s, stream_free);
-    if (!resp) {
-        stream_free(s);
-        return NULL;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    return resp;
-}
-
 /* Parses the body, routes the request and encodes the reply. */
 static enum MHD_Result serve(hpac_sim_server *srv, sim_request *sreq, const char *url,
                              const char *method)
@@ -402,7 +200,7 @@ static enum MHD_Result serve(hpac_sim_server *srv, sim_request *sreq, const char
 
     struct MHD_Response *resp;
     if (reply.watch) {
-        resp = stream_response(srv, conn, reply.watch);
+        resp = hpac_sim_hub_response(srv->hub, conn, reply.watch);
     } else if (reply.text) {
         char *copy = strdup(reply.text);
         resp = copy ? text_response(copy, strlen(copy), "text/plain; charset=utf-8") : NULL;
@@ -542,6 +340,12 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
     return (size_t)(w - s);
 }
 
+/* The state's change callback, called after its lock is released. */
+static void on_state_change(void *ctx)
+{
+    hpac_sim_hub_wake(ctx);
+}
+
 hpac_sim_server *hpac_sim_start(const json_t *objects, const hpac_sim_options *opts, char *err,
                                 size_t errsize)
 {
@@ -564,12 +368,12 @@ hpac_sim_server *hpac_sim_start(const json_t *objects, const hpac_sim_options *o
     srv->injections = hpac_sim_injections_new();
     srv->delayer = hpac_sim_delayer_start(wake_connection);
     srv->token = opts->token ? strdup(opts->token) : NULL;
-    if (!srv->injections || !srv->delayer || (opts->token && !srv->token) ||
-        hub_start(srv) != 0) {
+    srv->hub = hpac_sim_hub_start();
+    if (!srv->injections || !srv->delayer || (opts->token && !srv->token) || !srv->hub) {
         snprintf(err, errsize, "out of memory");
         goto fail;
     }
-    hpac_sim__state_set_notify(srv->state, on_state_change, srv);
+    hpac_sim__state_set_notify(srv->state, on_state_change, srv->hub);
 
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof(addr));
@@ -612,10 +416,11 @@ void hpac_sim_stop(hpac_sim_server *sim)
      * connections suspended. */
     hpac_sim_delayer_stop(sim->delayer);
     sim->delayer = NULL;
-    hub_stop(sim);
+    if (sim->hub)
+        hpac_sim_hub_stop(sim->hub);
     if (sim->daemon)
         MHD_stop_daemon(sim->daemon);
-    hub_destroy(sim);
+    hpac_sim_hub_free(sim->hub);
     hpac_sim_injections_free(sim->injections);
     hpac_sim_state_free(sim->state);
     free(sim->token);

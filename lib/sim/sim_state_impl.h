@@ -62,6 +62,11 @@ void hpac_sim__emit(hpac_sim_state *st, const hpac_sim_store *store, const char 
 /* The watch kind of a store, HPAC_SIM_WATCH_NONE when not watchable. */
 hpac_sim_watch_kind hpac_sim__watch_kind(const hpac_sim_state *st, const hpac_sim_store *store);
 
+/* Objects without metadata.namespace live here. */
+#define HPAC_SIM_DEFAULT_NAMESPACE "default"
+/* Longest store key (a target's "<apiVersion>/<resource>/<name>"). */
+#define HPAC_SIM_KEY_MAX 768
+
 /* Lock helpers for the router. Unlocking after a journaled change calls
  * the notify callback, outside the lock. */
 void hpac_sim__state_rdlock(hpac_sim_state *st);
@@ -101,6 +106,17 @@ void hpac_sim__record_write(hpac_sim_state *st, const char *verb, const char *pa
 /* hpac_sim__record_write for callers that do not hold the lock. */
 void hpac_sim__log_write(hpac_sim_state *st, const char *verb, const char *path,
                          const json_t *body, int code);
+
+/* The store of a kind (HPAC_SIM_KIND_*), NULL for an unknown kind. */
+hpac_sim_store *hpac_sim__store_of(hpac_sim_state *st, const char *kind);
+
+/* Store a copy of a custom metric (MetricValue) or an external metric
+ * (ExternalMetricValue) item. Caller holds the write lock. Return 0, or
+ * -1 with err. */
+int hpac_sim__put_custom_locked(hpac_sim_state *st, const json_t *item, char *err,
+                                size_t errsize);
+int hpac_sim__put_external_locked(hpac_sim_state *st, const json_t *item, char *err,
+                                  size_t errsize);
 
 /* Stores a copy of a case object of `kind` (HPAC_SIM_KIND_*) with its
  * metadata completed. Caller holds the write lock. Returns 0, or -1 with
