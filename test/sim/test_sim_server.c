@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TOKEN "s3cret-token"
 #define SCALE_PATH "/apis/apps/v1/namespaces/default/deployments/web/scale"
@@ -1216,7 +1217,14 @@ static void test_sim__injection(void **state)
     timed_get slow = {hpac_sim_port(sim), "/api/v1/namespaces/default/pods", 0, 0};
     timed_get fast = {hpac_sim_port(sim), SCALE_PATH, 0, 0};
     pthread_t slow_thread, fast_thread;
+    uint64_t before = hpac_sim_request_count(sim);
     assert_int_equal(pthread_create(&slow_thread, NULL, timed_get_run, &slow), 0);
+    /* The slow request is waiting in the server before the fast ones go. */
+    for (int i = 0; i < 500 && hpac_sim_request_count(sim) == before; i++) {
+        struct timespec ts = {0, 2 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(hpac_sim_request_count(sim), before + 1);
     /* Three fast requests while the slow one waits, one after another. */
     for (int i = 0; i < 3; i++) {
         assert_int_equal(pthread_create(&fast_thread, NULL, timed_get_run, &fast), 0);
