@@ -1,7 +1,9 @@
 /* What the controller sends and the RBAC rules that grant exactly that.
  * Keep both lists in step with the code (reconcile.c, once.c, events.c,
- * metrics_client.c, discovery.c, the watches and the leases) and with
- * manifests/rbac*.yaml: test/manifests fails when they drift apart. */
+ * controller.c, leader*.c in lib/controller; metrics_client.c; discovery.c
+ * and informer.c in lib/kube) and with manifests/rbac*.yaml: test/access
+ * and test/manifests fail when they drift apart, and test_manifests_traffic
+ * records what the binary really sends. */
 #include "access/access.h"
 
 #include <string.h>
@@ -73,22 +75,21 @@ const hpac_access_rule *hpac_access_rules(const char *hpa_api, size_t *count)
 /* clang-format off */
 
 #define HPA_REQUESTS(prefix)                                                                       \
-    {"GET", prefix "/horizontalpodautoscalers", "once.c: hpac_run_once lists every HPA; the run "  \
-                                                "loop's initial list"},                            \
+    {"GET", prefix "/horizontalpodautoscalers", "once.c: hpac_run_once lists every HPA"},          \
+    {"GET", prefix "/horizontalpodautoscalers?limit=500",                                          \
+     "informer.c: list_page, the HPA informer's (paginated) list"},                                \
     {"GET",                                                                                        \
-     prefix "/horizontalpodautoscalers?allowWatchBookmarks=true&resourceVersion=4711"              \
-            "&timeoutSeconds=300&watch=1",                                                         \
-     "the run loop's HPA watch (kube/watch.c)"},                                                   \
+     prefix "/horizontalpodautoscalers?watch=1&resourceVersion=4711&allowWatchBookmarks=true"      \
+            "&timeoutSeconds=300",                                                                 \
+     "informer.c: watch_begin, the HPA informer's watch"},                                         \
     {"GET", prefix "/namespaces/default/horizontalpodautoscalers/web",                             \
      "reconcile.c: on_status_written re-reads the HPA after a 409"},                               \
     {"PUT", prefix "/namespaces/default/horizontalpodautoscalers/web/status",                      \
      "reconcile.c: put_status"},                                                                   \
     {"PATCH", prefix "/namespaces/default/horizontalpodautoscalers/web/status",                    \
-     "reconcile.c: report_invalid_spec (merge patch of the conditions)"},                          \
-    {                                                                                              \
-        "PATCH", prefix "/namespaces/default/horizontalpodautoscalers/web",                        \
-            "the hpac.io/history annotation (merge patch of metadata.annotations)"                 \
-    }
+     "reconcile.c: report_invalid_spec, and patch_status when PUT is refused (merge patch)"},      \
+    {"PATCH", prefix "/namespaces/default/horizontalpodautoscalers/web",                           \
+     "controller.c: persist_history, the hpac.io/history annotation (merge patch)"}
 
 #define COMMON_REQUESTS                                                                            \
     {"GET", "/api/v1", "discovery.c: the core group's resources"},                                 \
@@ -108,10 +109,10 @@ const hpac_access_rule *hpac_access_rules(const char *hpa_api, size_t *count)
      "reconcile.c: write_scale"},                                                                  \
     {"GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb",                             \
      "reconcile.c: start_pods"},                                                                   \
-    {"GET", "/api/v1/pods", "the run loop's pod cache: initial list"},                             \
+    {"GET", "/api/v1/pods?limit=500", "informer.c: list_page, the pod informer's list"},           \
     {"GET",                                                                                        \
-     "/api/v1/pods?allowWatchBookmarks=true&resourceVersion=4711&timeoutSeconds=300&watch=1",      \
-     "the run loop's pod cache: watch"},                                                           \
+     "/api/v1/pods?watch=1&resourceVersion=4711&allowWatchBookmarks=true&timeoutSeconds=300",      \
+     "informer.c: watch_begin, the pod informer's watch"},                                         \
     {"GET", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?labelSelector=app%3Dweb",        \
      "metrics_client.c: Resource and ContainerResource metrics"},                                  \
     {"GET",                                                                                        \
@@ -129,15 +130,15 @@ const hpac_access_rule *hpac_access_rules(const char *hpa_api, size_t *count)
     {"POST", "/api/v1/namespaces/default/events", "events.c: hpac_event_path"},                    \
     {"GET", "/apis/coordination.k8s.io/v1/namespaces/" HPAC_ACCESS_OWN_NAMESPACE_EXAMPLE          \
             "/leases/hpac",                                                                        \
-     "leader election: read the Lease"},                                                           \
+     "leader.c, leader_members.c: read a shard's Lease"},                                          \
     {"POST", "/apis/coordination.k8s.io/v1/namespaces/" HPAC_ACCESS_OWN_NAMESPACE_EXAMPLE         \
              "/leases",                                                                            \
-     "leader election: create the Lease"},                                                         \
+     "leader.c, leader_members.c: create a Lease"},                                                \
     {                                                                                              \
         "PUT",                                                                                     \
             "/apis/coordination.k8s.io/v1/namespaces/" HPAC_ACCESS_OWN_NAMESPACE_EXAMPLE           \
             "/leases/hpac",                                                                        \
-            "leader election: acquire and renew"                                                   \
+            "leader.c, leader_members.c: acquire, renew and release a Lease"                       \
     }
 
 /* clang-format on */
