@@ -67,6 +67,9 @@ int hpac_sim_injections_add(hpac_sim_injections *inj, const char *method,
         .delay_ms = delay_ms > 0 ? delay_ms : 0,
     };
     int rc = -1;
+    /* An HTTP status the server can send; other rules are refused. */
+    if (status < 100 || status > 599)
+        goto out;
     if ((method && !r.method) || !r.prefix || (body && !r.body))
         goto out;
     pthread_mutex_lock(&inj->mutex);

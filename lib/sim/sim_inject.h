@@ -19,7 +19,8 @@ typedef struct hpac_sim_fault {
 hpac_sim_injections *hpac_sim_injections_new(void);
 void hpac_sim_injections_free(hpac_sim_injections *inj);
 
-/* Adds a rule (strings copied; method NULL: any). Returns 0 or -1. */
+/* Adds a rule (strings copied; method NULL: any). Returns 0, or -1 for a
+ * status outside 100..599 or on allocation failure. */
 int hpac_sim_injections_add(hpac_sim_injections *inj, const char *method,
                             const char *path_prefix, int status, const char *body,
                             int delay_ms);

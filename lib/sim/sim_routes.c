@@ -300,9 +300,17 @@ static bool parse_request_path(hpac_sim_request *req, char *copy, hpac_sim_reply
     return false;
 }
 
-static bool is_write(const char *method)
+/* Anything but a read takes the write lock; the write log holds the
+ * verbs that change objects. */
+static bool is_read(const char *method)
 {
-    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+static bool is_logged_write(const char *method)
+{
+    return strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0 ||
+           strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0;
 }
 
 void hpac_sim_route(hpac_sim_state *st, hpac_sim_request *req, hpac_sim_reply *out)
@@ -312,7 +320,8 @@ void hpac_sim_route(hpac_sim_state *st, hpac_sim_request *req, hpac_sim_reply *o
     out->body = NULL;
     out->text = NULL;
     out->watch = NULL;
-    bool write = is_write(req->method);
+    bool write = !is_read(req->method);
+    bool logged = is_logged_write(req->method);
 
     /* Paths no route has are answered without the state, but a write to
      * one is still recorded. */
@@ -324,7 +333,7 @@ void hpac_sim_route(hpac_sim_state *st, hpac_sim_request *req, hpac_sim_reply *o
         hpac_sim_reply_no_route(out);
     }
     if (!routable) {
-        if (write)
+        if (logged)
             hpac_sim__log_write(st, req->method, req->path, req->body, out->code);
         return;
     }
@@ -338,7 +347,7 @@ void hpac_sim_route(hpac_sim_state *st, hpac_sim_request *req, hpac_sim_reply *o
     if (!out->body && !out->text && !out->watch)
         hpac_sim_reply_status(out, 500, "InternalError", "out of memory");
 
-    if (write)
+    if (logged)
         hpac_sim__record_write(st, req->method, req->path, req->body, out->code);
     hpac_sim__state_unlock(st);
 }

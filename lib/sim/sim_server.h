@@ -66,7 +66,9 @@ json_t *hpac_sim_get(hpac_sim_server *sim, const char *kind, const char *ns, con
 
 /* Fault injection: requests whose path starts with `path_prefix` (and whose
  * method matches, NULL = any) are answered with `status` and `body`
- * (verbatim; NULL = a Kubernetes Status), after `delay_ms`. */
+ * (verbatim; NULL = a Kubernetes Status), after `delay_ms`, which holds no
+ * server thread. The first rule added that matches applies; a status
+ * outside 100..599 is ignored. Checked after authentication. */
 void hpac_sim_inject(hpac_sim_server *sim, const char *method, const char *path_prefix, int status,
                      const char *body, int delay_ms);
 void hpac_sim_clear_injections(hpac_sim_server *sim);

@@ -1377,6 +1377,13 @@ static void test_sim__odd_paths(void **state)
     free(path);
     /* Still serving. */
     assert_int_equal(get(sim, SCALE_PATH, NULL), 200);
+    /* The log holds the writes only: DELETE /api and the POST, not FOO. */
+    json_t *writes = hpac_sim_writes(sim);
+    assert_int_equal(json_array_size(writes), 2);
+    assert_string_equal(str_at(json_array_get(writes, 0), "verb", NULL), "DELETE");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(writes, 0), "code")), 405);
+    assert_string_equal(str_at(json_array_get(writes, 1), "verb", NULL), "POST");
+    json_decref(writes);
     hpac_sim_stop(sim);
 }
 
