@@ -475,9 +475,17 @@ static void hpa_synced(void *ctx)
     update_readiness(c);
 }
 
+/* A watch the server ends after its timeout is routine; count the rest. */
+static bool routine_watch_end(const char *why)
+{
+    return why && strstr(why, "closed by the server") != NULL;
+}
+
 static void hpa_restarted(void *ctx, const char *why)
 {
     controller *c = ctx;
+    if (routine_watch_end(why))
+        return;
     hpac_obs_watch_restart(c->obs, "horizontalpodautoscalers");
     hpac_info(1, "HPA watch restarted: %s", why ? why : "");
 }
@@ -510,6 +518,8 @@ static void pod_synced(void *ctx)
 static void pod_restarted(void *ctx, const char *why)
 {
     controller *c = ctx;
+    if (routine_watch_end(why))
+        return;
     hpac_obs_watch_restart(c->obs, "pods");
     hpac_info(1, "pod watch restarted: %s", why ? why : "");
 }
