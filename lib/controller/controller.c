@@ -478,7 +478,7 @@ static void hpa_synced(void *ctx)
 /* A watch the server ends after its timeout is routine; count the rest. */
 static bool routine_watch_end(const char *why)
 {
-    return why && strstr(why, "closed by the server") != NULL;
+    return why && strcmp(why, "watch: closed by the server") == 0;
 }
 
 static void hpa_restarted(void *ctx, const char *why)
