@@ -132,3 +132,79 @@ bool hpac_test_command_exists(const char *name)
     free(out);
     return rc == 0;
 }
+
+/* ---- the CRD and a real JSON-Schema validator ------------------------------- */
+
+json_t *hpac_test_crd_docs(void)
+{
+    return hpac_test_load_manifest("crd.yaml");
+}
+
+json_t *hpac_test_crd_version(json_t *crd)
+{
+    json_t *versions = hpac_test_at(crd, "spec.versions");
+    assert_int_equal(json_array_size(versions), 1);
+    return json_array_get(versions, 0);
+}
+
+json_t *hpac_test_crd_schema(json_t *crd)
+{
+    json_t *schema = hpac_test_at(hpac_test_crd_version(crd), "schema.openAPIV3Schema");
+    assert_true(json_is_object(schema));
+    return schema;
+}
+
+static const char *python(void)
+{
+    /* Debian's interpreter, where python3-jsonschema is installed. */
+    return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
+
+/* Validates each {"name", "object"} of `documents` against the CRD's
+ * schema; returns name -> "ok" or the validator's message (new). */
+json_t *hpac_test_crd_validate(json_t *documents)
+{
+    json_t *docs = hpac_test_crd_docs();
+    json_t *input = json_pack("{s:O, s:O}", "schema", hpac_test_crd_schema(json_array_get(docs, 0)),
+                              "documents", documents);
+    json_decref(docs);
+    char path[] = "/tmp/hpac-crd-validate-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(json_dump_file(input, path, JSON_COMPACT), 0);
+    json_decref(input);
+    char *cmd = hpac_format("'%s' '%s/test/manifests/crd_validate.py' '%s'", python(),
+                            HPAC_SOURCE_DIR, path);
+    char *out = NULL, *err = NULL;
+    int rc = hpac_test_run(cmd, &out, &err);
+    free(cmd);
+    unlink(path);
+    if (rc != 0)
+        fail_msg("crd_validate.py exited %d: %s", rc, err);
+    json_t *results = json_object();
+    for (char *save = NULL, *line = strtok_r(out, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        if (!strncmp(line, "ok ", 3)) {
+            json_object_set_new(results, line + 3, json_string("ok"));
+        } else if (!strncmp(line, "invalid ", 8)) {
+            char *colon = strstr(line + 8, ": ");
+            assert_non_null(colon);
+            *colon = '\0';
+            json_object_set_new(results, line + 8, json_string(colon + 2));
+        } else {
+            fail_msg("crd_validate.py: unexpected line %s", line);
+        }
+    }
+    free(out);
+    free(err);
+    if (json_object_size(results) != json_array_size(documents))
+        fail_msg("crd_validate.py answered %zu of %zu documents", json_object_size(results),
+                 json_array_size(documents));
+    return results;
+}
+
+void hpac_test_add_doc(json_t *documents, const char *name, json_t *object)
+{
+    json_array_append_new(documents, json_pack("{s:s, s:o}", "name", name, "object", object));
+}

@@ -38,4 +38,19 @@ const char *hpac_test_str_at(json_t *v, const char *path);
 int hpac_test_run(const char *cmd, char **out, char **errout);
 bool hpac_test_command_exists(const char *name);
 
+/* manifests/crd.yaml's documents (caller owns); its one version and
+ * that version's openAPIV3Schema (borrowed from `crd`). */
+json_t *hpac_test_crd_docs(void);
+json_t *hpac_test_crd_version(json_t *crd);
+json_t *hpac_test_crd_schema(json_t *crd);
+
+/* Appends {"name", "object"} to `documents`, taking `object`. Names must
+ * not hold ": ". */
+void hpac_test_add_doc(json_t *documents, const char *name, json_t *object);
+
+/* Validates each {"name", "object"} of `documents` against the CRD's
+ * schema with python3-jsonschema (crd_validate.py); returns name -> "ok"
+ * or the validator's message (caller owns). */
+json_t *hpac_test_crd_validate(json_t *documents);
+
 #endif

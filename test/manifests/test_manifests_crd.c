@@ -16,25 +16,6 @@
 
 /* ---- the CRD ---------------------------------------------------------------- */
 
-static json_t *crd_docs(void)
-{
-    return hpac_test_load_manifest("crd.yaml");
-}
-
-static json_t *crd_version(json_t *crd)
-{
-    json_t *versions = hpac_test_at(crd, "spec.versions");
-    assert_int_equal(json_array_size(versions), 1);
-    return json_array_get(versions, 0);
-}
-
-static json_t *crd_schema(json_t *crd)
-{
-    json_t *schema = hpac_test_at(crd_version(crd), "schema.openAPIV3Schema");
-    assert_true(json_is_object(schema));
-    return schema;
-}
-
 /* The schema node at a field path: "spec.metrics[].type" steps into
  * "properties" for each name and into "items" for each "[]". */
 static json_t *schema_node(json_t *schema, const char *path)
@@ -57,7 +38,7 @@ static json_t *schema_node(json_t *schema, const char *path)
 
 static void test_manifests__crd_identity(void **state)
 {
-    json_t *docs = crd_docs();
+    json_t *docs = hpac_test_crd_docs();
     assert_int_equal(json_array_size(docs), 1);
     json_t *crd =
         hpac_test_must_find(docs, "CustomResourceDefinition", "horizontalpodautoscalers.hpac.io");
@@ -73,7 +54,7 @@ static void test_manifests__crd_identity(void **state)
     assert_int_equal(json_array_size(short_names), 1);
     assert_string_equal(json_string_value(json_array_get(short_names, 0)), "hpac");
 
-    json_t *v = crd_version(crd);
+    json_t *v = hpac_test_crd_version(crd);
     assert_string_equal(hpac_test_str_at(v, "name"), "v1");
     assert_true(json_is_true(hpac_test_at(v, "served")));
     assert_true(json_is_true(hpac_test_at(v, "storage")));
@@ -111,7 +92,7 @@ static void test_manifests__crd_identity(void **state)
             }
         }
         field[n] = '\0';
-        json_t *node = schema_node(crd_schema(crd), field);
+        json_t *node = schema_node(hpac_test_crd_schema(crd), field);
         if (!node)
             fail_msg("column %s: %s is not in the schema", columns[i], path);
         assert_string_equal(hpac_test_str_at(node, "type"), type);
@@ -173,8 +154,8 @@ static void check_structural(json_t *node, const char *path)
 
 static void test_manifests__crd_schema_is_structural(void **state)
 {
-    json_t *docs = crd_docs();
-    json_t *schema = crd_schema(json_array_get(docs, 0));
+    json_t *docs = hpac_test_crd_docs();
+    json_t *schema = hpac_test_crd_schema(json_array_get(docs, 0));
     check_structural(schema, "(root)");
     json_t *meta = schema_node(schema, "metadata");
     assert_non_null(meta);
@@ -335,8 +316,8 @@ static void schema_leaves(json_t *node, const char *path, json_t *out)
 
 static void test_manifests__crd_schema_covers_autoscaling_v2(void **state)
 {
-    json_t *docs = crd_docs();
-    json_t *schema = crd_schema(json_array_get(docs, 0));
+    json_t *docs = hpac_test_crd_docs();
+    json_t *schema = hpac_test_crd_schema(json_array_get(docs, 0));
     json_t *want = autoscaling_v2_fields();
     json_t *have = json_object();
     schema_leaves(json_object_get(json_object_get(schema, "properties"), "spec"), "spec", have);
@@ -407,8 +388,8 @@ static void expect_required(json_t *schema, const char *path, const char *const 
 /* The API's own checks, where OpenAPI can hold them. */
 static void test_manifests__crd_validation_matches_the_api(void **state)
 {
-    json_t *docs = crd_docs();
-    json_t *s = crd_schema(json_array_get(docs, 0));
+    json_t *docs = hpac_test_crd_docs();
+    json_t *s = hpac_test_crd_schema(json_array_get(docs, 0));
     static const char *const metric_types[] = {"Object", "Pods", "Resource", "ContainerResource",
                                                "External"};
     static const char *const target_types[] = {"Utilization", "Value", "AverageValue"};
@@ -465,61 +446,6 @@ static void test_manifests__crd_validation_matches_the_api(void **state)
 
 /* ---- validation with a real JSON-Schema validator -------------------------------- */
 
-static const char *python(void)
-{
-    /* Debian's interpreter, where python3-jsonschema is installed. */
-    return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-}
-
-/* Validates each {"name", "object"} of `documents` against the CRD's
- * schema; returns name -> "ok" or the validator's message (new). */
-static json_t *validate(json_t *documents)
-{
-    json_t *docs = crd_docs();
-    json_t *input = json_pack("{s:O, s:O}", "schema", crd_schema(json_array_get(docs, 0)),
-                              "documents", documents);
-    json_decref(docs);
-    char path[] = "/tmp/hpac-crd-validate-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(json_dump_file(input, path, JSON_COMPACT), 0);
-    json_decref(input);
-    char *cmd = hpac_format("'%s' '%s/test/manifests/crd_validate.py' '%s'", python(),
-                            HPAC_SOURCE_DIR, path);
-    char *out = NULL, *err = NULL;
-    int rc = hpac_test_run(cmd, &out, &err);
-    free(cmd);
-    unlink(path);
-    if (rc != 0)
-        fail_msg("crd_validate.py exited %d: %s", rc, err);
-    json_t *results = json_object();
-    for (char *save = NULL, *line = strtok_r(out, "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save)) {
-        if (!strncmp(line, "ok ", 3)) {
-            json_object_set_new(results, line + 3, json_string("ok"));
-        } else if (!strncmp(line, "invalid ", 8)) {
-            char *colon = strstr(line + 8, ": ");
-            assert_non_null(colon);
-            *colon = '\0';
-            json_object_set_new(results, line + 8, json_string(colon + 2));
-        } else {
-            fail_msg("crd_validate.py: unexpected line %s", line);
-        }
-    }
-    free(out);
-    free(err);
-    if (json_object_size(results) != json_array_size(documents))
-        fail_msg("crd_validate.py answered %zu of %zu documents", json_object_size(results),
-                 json_array_size(documents));
-    return results;
-}
-
-static void add_doc(json_t *documents, const char *name, json_t *object)
-{
-    json_array_append_new(documents, json_pack("{s:s, s:o}", "name", name, "object", object));
-}
-
 /* The HPAs of manifests/examples, and their Deployments' pods requesting
  * what a Utilization target needs. */
 static void test_manifests__examples_validate(void **state)
@@ -538,7 +464,7 @@ static void test_manifests__examples_validate(void **state)
                 continue;
             hpas++;
             assert_string_equal(hpac_test_str_at(doc, "apiVersion"), "hpac.io/v1");
-            add_doc(documents, files[i], json_incref(doc));
+            hpac_test_add_doc(documents, files[i], json_incref(doc));
             /* Its target is in the same file. */
             const char *target = hpac_test_str_at(doc, "spec.scaleTargetRef.name");
             json_t *deploy = hpac_test_must_find(
@@ -570,7 +496,7 @@ static void test_manifests__examples_validate(void **state)
     assert_true(saw_behavior);
     assert_true(saw_external);
     assert_true(saw_utilization);
-    json_t *results = validate(documents);
+    json_t *results = hpac_test_crd_validate(documents);
     const char *name;
     json_t *r;
     json_object_foreach(results, name, r)
@@ -700,9 +626,9 @@ static void test_manifests__schema_accepts_and_refuses(void **state)
             json_object_update(json_object_get(obj, "spec"), patch);
             json_decref(patch);
         }
-        add_doc(documents, cases[i].name, obj);
+        hpac_test_add_doc(documents, cases[i].name, obj);
     }
-    json_t *results = validate(documents);
+    json_t *results = hpac_test_crd_validate(documents);
     for (size_t i = 0; i < N(cases); i++) {
         const char *r = json_string_value(json_object_get(results, cases[i].name));
         assert_non_null(r);
@@ -739,10 +665,10 @@ static void test_manifests__corpus_hpas_validate(void **state)
         json_object_set_new(hpa, "apiVersion", json_string("hpac.io/v1"));
         json_object_del(hpa, "status"); /* the corpus's are inputs, often partial */
         const char *base = strrchr(paths[i], '/');
-        add_doc(documents, base ? base + 1 : paths[i], hpa);
+        hpac_test_add_doc(documents, base ? base + 1 : paths[i], hpa);
         json_decref(c);
     }
-    json_t *results = validate(documents);
+    json_t *results = hpac_test_crd_validate(documents);
     char bad[4096] = "";
     size_t used = 0;
     const char *name;

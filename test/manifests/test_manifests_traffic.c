@@ -3,11 +3,13 @@
  * and each recorded request must be granted by lib/access's rules (which
  * test_manifests checks the manifests against). Runs every acceptance case
  * once (--once) with each --hpa-api, and the long-running controller for a
- * few seconds (informers, leader election, the history annotation). */
+ * few seconds (informers, leader election, the history annotation). The
+ * statuses written on the way are validated against the CRD. */
 #include "test_support.h"
 
 #include "access/access.h"
 #include "e2e_support.h"
+#include "manifests_support.h"
 #include "sim/case.h"
 #include "sim/sim_server.h"
 #include "util/strutil.h"
@@ -24,7 +26,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define OWN_NAMESPACE "hpac-system"
 /* One request's line and headers larger than this end the connection. */
 #define HEAD_MAX ((size_t)64 * 1024)
 #define RELAY_BUF 16384
@@ -263,10 +264,40 @@ static json_t *relay_stop(relay *r, char **error)
 
 /* ---- running hpac through it --------------------------------------------------- */
 
+/* Adds every status hpac wrote (PUT or merge PATCH of .../status, as the
+ * simulator recorded them) to `statuses` as documents for the validator. */
+static void collect_statuses(hpac_sim_server *sim, const char *label, json_t *statuses)
+{
+    json_t *writes = hpac_sim_writes(sim);
+    size_t i;
+    json_t *w;
+    json_array_foreach(writes, i, w)
+    {
+        const char *path = json_string_value(json_object_get(w, "path"));
+        json_t *status = json_object_get(json_object_get(w, "body"), "status");
+        size_t n = path ? strlen(path) : 0;
+        if (n < 7 || strcmp(path + n - 7, "/status") != 0 || !json_is_object(status))
+            continue;
+        /* A spec the schema takes, so that only the status is judged. */
+        json_t *object =
+            json_pack("{s:s, s:s, s:{s:s}, s:{s:{s:s, s:s, s:s}, s:i}, s:O}", "apiVersion",
+                      "hpac.io/v1", "kind", "HorizontalPodAutoscaler", "metadata", "name", "h",
+                      "spec", "scaleTargetRef", "apiVersion", "apps/v1", "kind", "Deployment",
+                      "name", "web", "maxReplicas", 10, "status", status);
+        char *name =
+            hpac_format("%s#%zu(%s)", label, i, json_string_value(json_object_get(w, "verb")));
+        hpac_test_add_doc(statuses, name, object);
+        free(name);
+    }
+    json_decref(writes);
+}
+
 /* Runs hpac with `extra` flags against `objects` through a relay; adds the
- * requests it sent to `seen` ("METHOD target" -> case name). */
+ * requests it sent to `seen` ("METHOD target" -> case name), and the
+ * statuses it wrote to `statuses` when not NULL. */
 static void run_through_relay(const json_t *objects, const char *const *extra, size_t extra_n,
-                              int timeout_s, bool must_exit_zero, const char *label, json_t *seen)
+                              int timeout_s, bool must_exit_zero, const char *label, json_t *seen,
+                              json_t *statuses)
 {
     char err[512];
     hpac_sim_options opts = {.port = 0, .token = E2E_TOKEN};
@@ -302,6 +333,8 @@ static void run_through_relay(const json_t *objects, const char *const *extra, s
     }
     json_decref(requests);
     free(log);
+    if (statuses)
+        collect_statuses(sim, label, statuses);
     e2e_remove_kubeconfig(kubeconfig);
     hpac_sim_stop(sim);
 }
@@ -349,11 +382,14 @@ static void check_granted(json_t *seen, const char *hpa_api)
     json_decref(kinds);
 }
 
-static void run_corpus(const char *hpa_api)
+/* Runs the corpus with --once; checks the requests, and returns the
+ * statuses written (caller owns). */
+static json_t *run_corpus(const char *hpa_api)
 {
     size_t count = 0;
     char **paths = hpac_test_case_paths("upstream", &count);
     json_t *seen = json_object();
+    json_t *statuses = json_array();
     for (size_t i = 0; i < count; i++) {
         char err[512];
         json_t *the_case = hpac_case_load(paths[i], err, sizeof(err));
@@ -370,23 +406,38 @@ static void run_corpus(const char *hpa_api)
             extra[n++] = flags[f];
         const char *base = strrchr(paths[i], '/');
         run_through_relay(json_object_get(the_case, "objects"), extra, n, 30, true,
-                          base ? base + 1 : paths[i], seen);
+                          base ? base + 1 : paths[i], seen, statuses);
         free(flags);
         json_decref(the_case);
     }
     check_granted(seen, hpa_api);
     json_decref(seen);
     hpac_test_free_paths(paths, count);
+    return statuses;
 }
 
+/* Every request of the corpus is granted, and the CRD takes every status
+ * the controller wrote (an empty entry for a metric it could not compute,
+ * conditions alone for an HPA it cannot act on). */
 static void test_manifests__once_traffic_is_granted_hpac_io(void **state)
 {
-    run_corpus("hpac.io/v1");
+    json_t *statuses = run_corpus("hpac.io/v1");
+    assert_true(json_array_size(statuses) > 100);
+    json_t *results = hpac_test_crd_validate(statuses);
+    const char *name;
+    json_t *r;
+    json_object_foreach(results, name, r)
+    {
+        if (strcmp(json_string_value(r), "ok") != 0)
+            fail_msg("the CRD refuses a status hpac wrote (%s): %s", name, json_string_value(r));
+    }
+    json_decref(results);
+    json_decref(statuses);
 }
 
 static void test_manifests__once_traffic_is_granted_autoscaling_v2(void **state)
 {
-    run_corpus("autoscaling/v2");
+    json_decref(run_corpus("autoscaling/v2"));
 }
 
 /* The long-running controller: HPA and pod informers, Leases, the history
@@ -417,7 +468,7 @@ static void test_manifests__controller_traffic_is_granted(void **state)
                                "--horizontal-pod-autoscaler-sync-period=1s",
                                "--metrics-bind-address=0"};
         run_through_relay(json_object_get(chosen, "objects"), extra,
-                          sizeof(extra) / sizeof(extra[0]), 4, false, "the controller", seen);
+                          sizeof(extra) / sizeof(extra[0]), 4, false, "the controller", seen, NULL);
         /* It got as far as leading and reconciling. */
         bool lease = false, watch = false;
         const char *line;
