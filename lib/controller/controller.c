@@ -68,6 +68,7 @@ struct hpac_controller {
     hpac_pod_cache *pods;
     hpac_informer *hpa_informer;
     hpac_informer *pod_informer;
+    hpac_event_recorder *events;
     hpac_reconcile_env env;
     char instance[256];
     char *hpa_api_path; /* collection path of the HPA API in use */
@@ -758,7 +759,13 @@ static int setup(controller *c, char *err, size_t errsize)
     if (leader_elect && !c->leader)
         return -1;
 
+    c->events = hpac_event_recorder_new(c->kube, o->hpa_api, c->instance, true);
+    if (!c->events) {
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
     c->env = (hpac_reconcile_env){.kube = c->kube,
+                                  .events = c->events,
                                   .discovery = c->discovery,
                                   .options = o,
                                   .instance = c->instance,
@@ -807,6 +814,7 @@ static void teardown(controller *c)
     hpac_leader_free(c->leader);
     hpac_obs_server_stop(c->obs_server);
     hpac_pod_cache_free(c->pods);
+    hpac_event_recorder_free(c->events);
     hpac_discovery_free(c->discovery);
     hpac_kube_free(c->kube);
     hpac_obs_free(c->obs);

@@ -117,6 +117,7 @@ int hpac_run_once(const hpac_options *o)
     hpac_kube_config cfg;
     hpac_kube *kube = NULL;
     hpac_discovery *discovery = NULL;
+    hpac_event_recorder *events = NULL;
     char *path = NULL;
     once_run run = {0};
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
@@ -143,8 +144,16 @@ int hpac_run_once(const hpac_options *o)
         goto out;
     }
     hpac_instance_name(instance, sizeof(instance));
-    run.env = (hpac_reconcile_env){
-        .kube = kube, .discovery = discovery, .options = o, .instance = instance};
+    events = hpac_event_recorder_new(kube, o->hpa_api, instance, false);
+    if (!events) {
+        fprintf(stderr, "hpac: out of memory\n");
+        goto out;
+    }
+    run.env = (hpac_reconcile_env){.kube = kube,
+                                   .discovery = discovery,
+                                   .options = o,
+                                   .instance = instance,
+                                   .events = events};
     if (!hpac_kube_request(kube, "GET", path, NULL, NULL, on_listed, &run)) {
         fprintf(stderr, "hpac: cannot start a request to %s\n", hpac_kube_server(kube));
         goto out;
@@ -165,6 +174,7 @@ out:
     json_decref(run.items);
     free(run.list_error);
     free(path);
+    hpac_event_recorder_free(events);
     hpac_discovery_free(discovery);
     hpac_kube_free(kube);
 out_loop:

@@ -32,7 +32,7 @@ typedef struct metric_slot {
 
 typedef struct event_slot {
     hpac_reconcile *owner;
-    hpac_kube_call *call;
+    hpac_event_call *call;
 } event_slot;
 
 struct hpac_reconcile {
@@ -164,7 +164,7 @@ static void release(hpac_reconcile *r)
         free(r->metrics);
     }
     for (size_t i = 0; i < r->event_count; i++)
-        hpac_kube_cancel(r->events[i].call);
+        hpac_event_cancel(r->events[i].call);
     free(r->events);
     json_decref(r->new_status);
     hpac_sync_decision_clear(&r->decision);
@@ -749,10 +749,8 @@ static void write_events(hpac_reconcile *r)
         finish(r);
         return;
     }
-    char *path = n ? hpac_event_path(r->hpa.namespace) : NULL;
     r->events = n ? calloc(n, sizeof(*r->events)) : NULL;
-    if (!path || !r->events) {
-        free(path);
+    if (!r->events) {
         finish(r);
         return;
     }
@@ -761,17 +759,11 @@ static void write_events(hpac_reconcile *r)
     for (size_t i = 0; i < n; i++) {
         event_slot *e = &r->events[i];
         e->owner = r;
-        const hpac_event *ev = &r->decision.events[i];
-        json_t *body = hpac_event_object(&r->hpa, r->env->options->hpa_api, ev,
-                                         hpac_clock_wall_ms(), r->env->instance);
-        if (body)
-            e->call = hpac_kube_request(r->env->kube, "POST", path, body, NULL, on_event_posted,
-                                        e);
-        json_decref(body);
+        e->call = hpac_event_record(r->env->events, &r->hpa, &r->decision.events[i],
+                                    hpac_clock_wall_ms(), on_event_posted, e);
         if (!e->call)
             r->pending--;
     }
-    free(path);
     if (--r->pending == 0)
         finish(r);
 }

@@ -4,6 +4,7 @@
 #ifndef HPAC_CONTROLLER_RECONCILE_H
 #define HPAC_CONTROLLER_RECONCILE_H
 
+#include "controller/event_recorder.h"
 #include "controller/options.h"
 #include "hpa/history.h"
 #include "hpa/pod.h"
@@ -26,6 +27,7 @@ typedef struct hpac_reconcile_env {
     hpac_discovery *discovery;
     const hpac_options *options;
     const char *instance;          /* this replica's name, for events */
+    hpac_event_recorder *events;   /* where events go */
     hpac_pod_source_fn pod_source; /* NULL: list pods from the API */
     void *pod_source_ctx;
     /* Other HPAs selecting the same pods, for AmbiguousSelector: returns
