@@ -304,9 +304,9 @@ size_t hpac_duration_format(int64_t ms, char *buf, size_t size)
         char frac_text[8] = "";
         if (frac != 0) {
             snprintf(frac_text, sizeof(frac_text), ".%03llu", (unsigned long long)frac);
-            size_t len = strlen(frac_text);
-            while (frac_text[len - 1] == '0')
-                frac_text[--len] = '\0';
+            /* ".500" -> ".5": frac != 0, so a digit other than 0 stops it. */
+            for (size_t len = strlen(frac_text); len > 1 && frac_text[len - 1] == '0'; len--)
+                frac_text[len - 1] = '\0';
         }
         uint64_t mins = secs / 60, hours = mins / 60;
         if (hours > 0)
