@@ -11,9 +11,8 @@ RUN apt-get update \
       libcurl4-openssl-dev libjansson-dev libev-dev libyaml-dev libmicrohttpd-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY CMakeLists.txt ./
-COPY cmd ./cmd
-COPY lib ./lib
+# The sources CMake configures (.dockerignore leaves out the rest).
+COPY . .
 RUN cmake -S . -B build -DHPAC_TESTS=OFF -DCMAKE_BUILD_TYPE=Release \
  && cmake --build build --target hpac -j"$(nproc)" \
  && install -D -s -m 0755 build/hpac /out/hpac \
