@@ -30,7 +30,7 @@ test-sanitize: deps
 demo: build
 	@./$(BUILD)/hpac demo
 
-bench: build
+bench: deps
 	@./bench/run
 
 clean:

@@ -36,6 +36,8 @@ struct hpac_sim_server {
     char address[32]; /* "127.0.0.1:port" */
     atomic_uint_fast64_t requests;
     hpac_sim_hub *hub;
+    void (*on_write)(void *ctx, const char *method, const char *path, int code);
+    void *on_write_ctx;
 };
 
 /* Per-request context, from the first call of the access handler to the
@@ -197,6 +199,8 @@ static enum MHD_Result serve(hpac_sim_server *srv, sim_request *sreq, const char
     };
     hpac_sim_route(srv->state, &req, &reply);
     json_decref(body);
+    if (write && srv->on_write)
+        srv->on_write(srv->on_write_ctx, method, url, reply.code);
 
     struct MHD_Response *resp;
     if (reply.watch) {
@@ -358,6 +362,8 @@ hpac_sim_server *hpac_sim_start(const json_t *objects, const hpac_sim_options *o
         return NULL;
     }
     atomic_init(&srv->requests, 0);
+    srv->on_write = opts->on_write;
+    srv->on_write_ctx = opts->on_write_ctx;
     if (opts->token && strlen(opts->token) > SIM_TOKEN_MAX) {
         snprintf(err, errsize, "token longer than %d bytes", SIM_TOKEN_MAX);
         goto fail;

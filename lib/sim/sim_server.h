@@ -37,6 +37,12 @@ typedef struct hpac_sim_options {
     uint16_t port;      /* 0: an ephemeral port on 127.0.0.1 */
     const char *token;  /* bearer token required on every request; NULL: none */
     unsigned threads;   /* server threads; 0: HPAC_SIM_DEFAULT_THREADS */
+    /* Called on a server thread after each authenticated write (PUT, PATCH,
+     * POST, DELETE) has been applied, before it is answered: the benchmark
+     * timestamps scale writes with it. Must be thread-safe and quick; it
+     * must not call back into the server. NULL: none. */
+    void (*on_write)(void *ctx, const char *method, const char *path, int code);
+    void *on_write_ctx;
 } hpac_sim_options;
 
 #define HPAC_SIM_DEFAULT_THREADS 2

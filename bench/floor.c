@@ -1,0 +1,495 @@
+/* hpac-floor: the I/O floor of one reconcile. The requests hpac makes for
+ * an HPA in steady state (scale GET, metrics GET, and a status PUT of the
+ * same size when asked), on the same HTTP stack (lib/http + lib/kube),
+ * with the same concurrency, and no decision at all. Like the controller
+ * it first lists and watches the HPAs and the pods (and keeps the
+ * watches open), so that the watch traffic is the same; the measured
+ * window starts once both are synced and the warm-up is over.
+ *
+ * Prints one JSON line to stdout:
+ *   {"hpas", "pods", "sequences", "requests", "errors", "cpu_s", "wall_s",
+ *    "startup_s", "startup_cpu_s", "max_rss_kib"}
+ * where cpu_s is user+sys of this process (getrusage) over the window. */
+#include "kube/client.h"
+#include "kube/informer.h"
+#include "kube/kubeconfig.h"
+#include "util/strmap.h"
+#include "util/strutil.h"
+
+#include <ctype.h>
+#include <ev.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#define USAGE                                                                                  \
+    "usage: hpac-floor --master URL [--hpa-api autoscaling/v2|hpac.io/v1]\n"                  \
+    "                  [--concurrency C] [--warmup S] [--duration S] [--status-every K]\n"
+
+#define NAME_MAX_LEN 253
+
+typedef struct target {
+    char *scale_path;
+    char *status_path;
+    char *ns_escaped;
+    json_t *object; /* the HPA as last listed or watched (status PUT body) */
+} target;
+
+typedef struct floor_run floor_run;
+
+typedef struct slot {
+    floor_run *run;
+    target *t;
+    hpac_kube_call *call;
+    bool busy;
+} slot;
+
+struct floor_run {
+    struct ev_loop *loop;
+    hpac_kube *kube;
+    hpac_informer *hpa_informer;
+    hpac_informer *pod_informer;
+    hpac_strmap *by_key; /* "ns/name" -> target */
+    target **targets;
+    size_t target_count, target_cap;
+    size_t pods;
+    bool hpas_synced, pods_synced;
+
+    /* Options. */
+    const char *hpa_api;
+    size_t concurrency;
+    double warmup_s, duration_s;
+    unsigned long status_every;
+
+    slot *slots;
+    size_t next; /* round-robin position */
+    enum { WAITING, WARMING, MEASURING, DRAINING } phase;
+    ev_timer phase_timer;
+    double start_wall, start_cpu;  /* process start */
+    double synced_wall, synced_cpu; /* both lists delivered */
+    double window_wall, window_cpu; /* window start */
+    double end_wall, end_cpu;
+    unsigned long sequences, requests, errors, started;
+    int exit_status;
+};
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static long max_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* "Deployment" -> "deployments": what discovery answers for the kinds the
+ * benchmark generates, without the lookup (the floor decides nothing). */
+static char *resource_of(const char *kind)
+{
+    char *lower = hpac_format("%ss", kind);
+    for (char *p = lower; p && *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return lower;
+}
+
+static char *group_version_prefix(const char *api_version)
+{
+    return strchr(api_version, '/') ? hpac_format("/apis/%s", api_version)
+                                    : hpac_format("/api/%s", api_version);
+}
+
+static void target_free(target *t)
+{
+    if (!t)
+        return;
+    free(t->scale_path);
+    free(t->status_path);
+    free(t->ns_escaped);
+    json_decref(t->object);
+    free(t);
+}
+
+static target *target_new(const floor_run *r, const char *ns, const char *name,
+                          const json_t *ref)
+{
+    const char *api_version = json_string_value(json_object_get(ref, "apiVersion"));
+    const char *kind = json_string_value(json_object_get(ref, "kind"));
+    const char *tname = json_string_value(json_object_get(ref, "name"));
+    target *t = calloc(1, sizeof(*t));
+    char *prefix = api_version ? group_version_prefix(api_version) : NULL;
+    char *hpa_prefix = group_version_prefix(r->hpa_api);
+    char *resource = kind ? resource_of(kind) : NULL;
+    char *ename = hpac_kube_escape(name);
+    char *etname = tname ? hpac_kube_escape(tname) : NULL;
+    if (t)
+        t->ns_escaped = hpac_kube_escape(ns);
+    if (t && t->ns_escaped && prefix && hpa_prefix && resource && ename && etname) {
+        t->scale_path = hpac_format("%s/namespaces/%s/%s/%s/scale", prefix, t->ns_escaped,
+                                    resource, etname);
+        t->status_path = hpac_format("%s/namespaces/%s/horizontalpodautoscalers/%s/status",
+                                     hpa_prefix, t->ns_escaped, ename);
+    }
+    if (t && (!t->scale_path || !t->status_path)) {
+        target_free(t);
+        t = NULL;
+    }
+    free(prefix);
+    free(hpa_prefix);
+    free(resource);
+    free(ename);
+    free(etname);
+    return t;
+}
+
+/* ---- the informers ------------------------------------------------------ */
+
+static void hpa_upsert(void *ctx, json_t *object)
+{
+    floor_run *r = ctx;
+    const json_t *meta = json_object_get(object, "metadata");
+    const char *ns = json_string_value(json_object_get(meta, "namespace"));
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    if (!ns || !name || strlen(ns) > NAME_MAX_LEN || strlen(name) > NAME_MAX_LEN)
+        return;
+    char key[2 * NAME_MAX_LEN + 2];
+    snprintf(key, sizeof(key), "%s/%s", ns, name);
+    target *t = hpac_strmap_get(r->by_key, key);
+    if (!t) {
+        if (r->target_count == r->target_cap) {
+            size_t cap = r->target_cap ? 2 * r->target_cap : 256;
+            target **grown = realloc(r->targets, cap * sizeof(*grown));
+            if (!grown)
+                return;
+            r->targets = grown;
+            r->target_cap = cap;
+        }
+        t = target_new(r, ns, name,
+                       json_object_get(json_object_get(object, "spec"), "scaleTargetRef"));
+        if (!t)
+            return;
+        if (hpac_strmap_put(r->by_key, key, t)) {
+            target_free(t);
+            return;
+        }
+        r->targets[r->target_count++] = t;
+    }
+    json_decref(t->object);
+    t->object = json_incref(object);
+}
+
+static void hpa_remove(void *ctx, const char *ns, const char *name)
+{
+    (void)ctx;
+    (void)ns;
+    (void)name; /* the benchmark deletes nothing */
+}
+
+static void pod_upsert(void *ctx, json_t *object)
+{
+    floor_run *r = ctx;
+    (void)object;
+    r->pods++;
+}
+
+static void pod_remove(void *ctx, const char *ns, const char *name)
+{
+    floor_run *r = ctx;
+    (void)ns;
+    (void)name;
+    r->pods--;
+}
+
+static void start_sequences(floor_run *r);
+
+static void enter_warmup(floor_run *r)
+{
+    r->phase = WARMING;
+    r->synced_wall = wall_now();
+    r->synced_cpu = cpu_now();
+    ev_timer_set(&r->phase_timer, r->warmup_s, 0.);
+    ev_timer_start(r->loop, &r->phase_timer);
+    r->window_wall = wall_now();
+    start_sequences(r);
+}
+
+static void maybe_synced(floor_run *r)
+{
+    if (r->phase != WAITING || !r->hpas_synced || !r->pods_synced)
+        return;
+    if (r->target_count == 0) {
+        fprintf(stderr, "hpac-floor: no HPAs\n");
+        r->exit_status = 1;
+        ev_break(r->loop, EVBREAK_ALL);
+        return;
+    }
+    enter_warmup(r);
+}
+
+static void hpa_synced(void *ctx)
+{
+    floor_run *r = ctx;
+    r->hpas_synced = true;
+    maybe_synced(r);
+}
+
+static void pod_synced(void *ctx)
+{
+    floor_run *r = ctx;
+    r->pods_synced = true;
+    maybe_synced(r);
+}
+
+/* ---- the sequence of one HPA --------------------------------------------- */
+
+static void run_slot(slot *s);
+
+static void sequence_done(slot *s)
+{
+    floor_run *r = s->run;
+    s->busy = false;
+    s->call = NULL;
+    if (r->phase == MEASURING)
+        r->sequences++;
+    if (r->phase == WARMING || r->phase == MEASURING) {
+        run_slot(s);
+        return;
+    }
+    if (r->phase == DRAINING) {
+        for (size_t i = 0; i < r->concurrency; i++) {
+            if (r->slots[i].busy)
+                return;
+        }
+        ev_break(r->loop, EVBREAK_ALL);
+    }
+}
+
+static void count_response(floor_run *r, const hpac_kube_response *resp)
+{
+    if (r->phase == MEASURING)
+        r->requests++;
+    if (resp->error)
+        r->errors++;
+}
+
+static void on_status_put(void *ctx, const hpac_kube_response *resp)
+{
+    slot *s = ctx;
+    count_response(s->run, resp);
+    sequence_done(s);
+}
+
+static void on_metrics(void *ctx, const hpac_kube_response *resp)
+{
+    slot *s = ctx;
+    floor_run *r = s->run;
+    s->call = NULL;
+    count_response(r, resp);
+    if (r->status_every && s->t->object && r->started % r->status_every == 0) {
+        s->call = hpac_kube_request(r->kube, "PUT", s->t->status_path, s->t->object, NULL,
+                                    on_status_put, s);
+        if (s->call)
+            return;
+    }
+    sequence_done(s);
+}
+
+static void on_scale(void *ctx, const hpac_kube_response *resp)
+{
+    slot *s = ctx;
+    floor_run *r = s->run;
+    s->call = NULL;
+    count_response(r, resp);
+    const char *selector = json_string_value(
+        json_object_get(json_object_get(resp->body, "status"), "selector"));
+    char *esel = selector ? hpac_kube_escape(selector) : NULL;
+    char *path = esel ? hpac_format("/apis/metrics.k8s.io/v1beta1/namespaces/%s/pods"
+                                    "?labelSelector=%s",
+                                    s->t->ns_escaped, esel)
+                      : NULL;
+    if (path)
+        s->call = hpac_kube_request(r->kube, "GET", path, NULL, NULL, on_metrics, s);
+    free(esel);
+    free(path);
+    if (!s->call) {
+        r->errors++;
+        sequence_done(s);
+    }
+}
+
+static void run_slot(slot *s)
+{
+    floor_run *r = s->run;
+    s->t = r->targets[r->next];
+    r->next = (r->next + 1) % r->target_count;
+    r->started++;
+    s->busy = true;
+    s->call = hpac_kube_request(r->kube, "GET", s->t->scale_path, NULL, NULL, on_scale, s);
+    if (!s->call) {
+        r->errors++;
+        s->busy = false;
+    }
+}
+
+static void start_sequences(floor_run *r)
+{
+    for (size_t i = 0; i < r->concurrency; i++) {
+        if (!r->slots[i].busy)
+            run_slot(&r->slots[i]);
+    }
+}
+
+static void on_phase_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)revents;
+    floor_run *r = w->data;
+    if (r->phase == WARMING) {
+        r->phase = MEASURING;
+        r->window_wall = wall_now();
+        r->window_cpu = cpu_now();
+        /* The driver reads the server's CPU time at this line. */
+        printf("measuring\n");
+        fflush(stdout);
+        ev_timer_set(w, r->duration_s, 0.);
+        ev_timer_start(loop, w);
+        return;
+    }
+    r->end_wall = wall_now();
+    r->end_cpu = cpu_now();
+    r->phase = DRAINING;
+    for (size_t i = 0; i < r->concurrency; i++) {
+        if (r->slots[i].busy)
+            return;
+    }
+    ev_break(loop, EVBREAK_ALL);
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+static int parse(int argc, char **argv, floor_run *r, const char **master)
+{
+    r->hpa_api = "autoscaling/v2";
+    r->concurrency = 8;
+    r->warmup_s = 2;
+    r->duration_s = 10;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *flag = argv[i], *value = argv[i + 1];
+        if (!strcmp(flag, "--master"))
+            *master = value;
+        else if (!strcmp(flag, "--hpa-api"))
+            r->hpa_api = value;
+        else if (!strcmp(flag, "--concurrency"))
+            r->concurrency = strtoul(value, NULL, 10);
+        else if (!strcmp(flag, "--warmup"))
+            r->warmup_s = strtod(value, NULL);
+        else if (!strcmp(flag, "--duration"))
+            r->duration_s = strtod(value, NULL);
+        else if (!strcmp(flag, "--status-every"))
+            r->status_every = strtoul(value, NULL, 10);
+        else
+            return -1;
+    }
+    if (argc % 2 == 0 || !*master || r->concurrency < 1 || r->duration_s <= 0 ||
+        r->warmup_s < 0)
+        return -1;
+    return 0;
+}
+
+static char *collection(const char *api_version, const char *resource)
+{
+    char *prefix = group_version_prefix(api_version);
+    char *path = prefix ? hpac_format("%s/%s", prefix, resource) : NULL;
+    free(prefix);
+    return path;
+}
+
+static void report(const floor_run *r)
+{
+    printf("{\"hpas\":%zu,\"pods\":%zu,\"sequences\":%lu,\"requests\":%lu,\"errors\":%lu,"
+           "\"cpu_s\":%.6f,\"wall_s\":%.6f,\"startup_s\":%.6f,\"startup_cpu_s\":%.6f,"
+           "\"max_rss_kib\":%ld}\n",
+           r->target_count, r->pods, r->sequences, r->requests, r->errors,
+           r->end_cpu - r->window_cpu, r->end_wall - r->window_wall,
+           r->synced_wall - r->start_wall, r->synced_cpu - r->start_cpu, max_rss_kib());
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    floor_run r = {0};
+    const char *master = NULL;
+    char err[1024];
+    char *hpa_path = NULL;
+    hpac_kube_config cfg = {0};
+    if (parse(argc, argv, &r, &master)) {
+        fputs(USAGE, stderr);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    r.exit_status = 1;
+    r.start_wall = wall_now();
+    r.start_cpu = cpu_now();
+    r.loop = ev_default_loop(0);
+    r.by_key = hpac_strmap_new();
+    r.slots = calloc(r.concurrency, sizeof(*r.slots));
+    hpa_path = collection(r.hpa_api, "horizontalpodautoscalers");
+    if (!r.loop || !r.by_key || !r.slots || !hpa_path) {
+        fprintf(stderr, "hpac-floor: out of memory\n");
+        goto out;
+    }
+    for (size_t i = 0; i < r.concurrency; i++)
+        r.slots[i].run = &r;
+    if (hpac_kube_config_from_master(master, &cfg, err, sizeof(err)) ||
+        !(r.kube = hpac_kube_new(r.loop, &cfg, err, sizeof(err)))) {
+        fprintf(stderr, "hpac-floor: %s\n", err);
+        goto out;
+    }
+    static const hpac_informer_handlers hpa_handlers = {
+        .upsert = hpa_upsert, .remove = hpa_remove, .synced = hpa_synced};
+    static const hpac_informer_handlers pod_handlers = {
+        .upsert = pod_upsert, .remove = pod_remove, .synced = pod_synced};
+    r.hpa_informer = hpac_informer_new(r.kube, hpa_path, &hpa_handlers, &r);
+    r.pod_informer = hpac_informer_new(r.kube, "/api/v1/pods", &pod_handlers, &r);
+    if (!r.hpa_informer || !r.pod_informer || hpac_informer_start(r.hpa_informer) ||
+        hpac_informer_start(r.pod_informer)) {
+        fprintf(stderr, "hpac-floor: cannot start the watches\n");
+        goto out;
+    }
+    ev_timer_init(&r.phase_timer, on_phase_timer, 0., 0.);
+    r.phase_timer.data = &r;
+    r.exit_status = 0;
+    ev_run(r.loop, 0);
+    if (r.exit_status == 0)
+        report(&r);
+out:
+    for (size_t i = 0; r.slots && i < r.concurrency; i++)
+        hpac_kube_cancel(r.slots[i].call);
+    if (r.loop)
+        ev_timer_stop(r.loop, &r.phase_timer);
+    hpac_informer_free(r.hpa_informer);
+    hpac_informer_free(r.pod_informer);
+    hpac_kube_free(r.kube);
+    hpac_kube_config_clear(&cfg);
+    for (size_t i = 0; i < r.target_count; i++)
+        target_free(r.targets[i]);
+    free(r.targets);
+    hpac_strmap_free(r.by_key);
+    free(r.slots);
+    free(hpa_path);
+    return r.exit_status;
+}
