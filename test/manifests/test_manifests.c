@@ -370,13 +370,13 @@ static char *doc_key(json_t *doc)
                        hpac_test_str_at(doc, "metadata.name"));
 }
 
-/* The overlay docs/operators.md shows for --hpa-api autoscaling/v2, kept
+/* The overlay README.md shows for --hpa-api autoscaling/v2, kept
  * beside a checkout of hpac (not inside manifests/, which kustomize would
  * refuse as a cycle): rendered and checked like the base. */
 static void check_doc_overlay(void)
 {
     size_t len = 0;
-    char *guide = hpac_test_read_text(HPAC_SOURCE_DIR "/docs/operators.md", &len);
+    char *guide = hpac_test_read_text(HPAC_SOURCE_DIR "/README.md", &len);
     const char *marker = strstr(guide, "<!-- overlay: autoscaling-v2 -->");
     assert_non_null(marker);
     const char *start = strstr(marker, "```yaml\n");
@@ -408,7 +408,7 @@ static void check_doc_overlay(void)
 
     json_t *have = granted(docs, hpac_test_must_find(docs, "ClusterRole", "hpac"));
     json_t *want = access_tuples("autoscaling/v2");
-    expect_same_grants(have, want, "the autoscaling/v2 overlay of docs/operators.md");
+    expect_same_grants(have, want, "the autoscaling/v2 overlay of README.md");
     json_t *deploy = hpac_test_must_find(docs, "Deployment", "hpac");
     check_deployment(deploy);
     hpac_options o;
@@ -474,7 +474,7 @@ static void test_manifests__kubectl_kustomize_renders(void **state)
     if (minor < 21) {
         fprintf(stderr,
                 "SKIPPED (part): kubectl 1.%d cannot render the autoscaling/v2 overlay "
-                "of docs/operators.md (inline patches need kubectl 1.21+)\n",
+                "of README.md (inline patches need kubectl 1.21+)\n",
                 minor);
         return;
     }
@@ -529,7 +529,7 @@ static void test_manifests__dockerfile(void **state)
 
 static void test_manifests__operators_guide(void **state)
 {
-    char *guide = hpac_test_read_text(HPAC_SOURCE_DIR "/docs/operators.md", NULL);
+    char *guide = hpac_test_read_text(HPAC_SOURCE_DIR "/README.md", NULL);
     /* Every flag --help prints. */
     const char *usage = hpac_options_usage();
     size_t flags = 0;
@@ -541,7 +541,7 @@ static void test_manifests__operators_guide(void **state)
         name[n] = '\0';
         char *quoted = hpac_format("`%s`", name);
         if (!strstr(guide, quoted))
-            fail_msg("docs/operators.md does not document %s", name);
+            fail_msg("README.md does not document %s", name);
         free(quoted);
         flags++;
     }
@@ -564,7 +564,7 @@ static void test_manifests__operators_guide(void **state)
     for (size_t i = 0; i < N(reasons); i++) {
         char *quoted = hpac_format("`%s`", reasons[i]);
         if (!strstr(guide, quoted))
-            fail_msg("docs/operators.md does not explain the reason %s", reasons[i]);
+            fail_msg("README.md does not explain the reason %s", reasons[i]);
         free(quoted);
     }
     free(guide);
