@@ -18,6 +18,11 @@ void hpac_test_free_paths(char **paths, size_t count);
 /* Loads a JSON file; fails the running test when it cannot. */
 json_t *hpac_test_load_json(const char *path);
 
+/* Whether `doc` is well-formed XML as hpac writes it (tags balanced,
+ * attributes quoted, entities known, one root; no comments, CDATA or
+ * DOCTYPE). Returns 1, or 0 with the first problem described in `why`. */
+int hpac_test_xml_well_formed(const char *doc, char *why, size_t whysize);
+
 #endif
 
 /* What one sync did, as a test saw it: whether the scale was written, the

@@ -2,7 +2,6 @@
  * SVG that is well-formed XML, and a text report listing each event. */
 #include "whatif_support.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -100,118 +99,6 @@ static void test_whatif__json_matches_the_result(void **state)
     hpac_whatif_result_clear(&r);
 }
 
-/* ---- a small XML well-formedness check --------------------------------------- */
-
-static const char *skip_name(const char *p)
-{
-    while (isalnum((unsigned char)*p) || *p == '-' || *p == ':' || *p == '_' || *p == '.')
-        p++;
-    return p;
-}
-
-/* Checks entity references in text or an attribute value up to `end`. */
-static bool entities_ok(const char *p, const char *end)
-{
-    static const char *const known[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
-    for (; p < end; p++) {
-        if (*p == '<')
-            return false;
-        if (*p != '&')
-            continue;
-        bool ok = false;
-        for (size_t i = 0; i < 5 && !ok; i++)
-            ok = strncmp(p, known[i], strlen(known[i])) == 0;
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
-/* Tags balance, attributes are quoted, one root element. Enough for our
- * writer's output, which uses no comments, CDATA or DOCTYPE. */
-static bool well_formed(const char *doc, char *why, size_t whysize)
-{
-    char stack[64][32];
-    size_t depth = 0, roots = 0;
-    const char *p = doc;
-    if (strncmp(p, "<?xml ", 6) == 0) {
-        p = strstr(p, "?>");
-        if (!p)
-            return false;
-        p += 2;
-    }
-    while (*p) {
-        const char *lt = strchr(p, '<');
-        if (!lt)
-            lt = p + strlen(p);
-        if (!entities_ok(p, lt)) {
-            snprintf(why, whysize, "bad text near %.40s", p);
-            return false;
-        }
-        if (!*lt)
-            break;
-        p = lt + 1;
-        bool closing = *p == '/';
-        if (closing)
-            p++;
-        const char *name = p;
-        p = skip_name(p);
-        size_t len = (size_t)(p - name);
-        if (len == 0 || len >= 32) {
-            snprintf(why, whysize, "bad tag near %.40s", lt);
-            return false;
-        }
-        if (closing) {
-            if (depth == 0 || strncmp(stack[depth - 1], name, len) || stack[depth - 1][len]) {
-                snprintf(why, whysize, "unbalanced </%.*s>", (int)len, name);
-                return false;
-            }
-            depth--;
-            if (*p != '>')
-                return false;
-            p++;
-            continue;
-        }
-        /* Attributes: name="value". */
-        for (;;) {
-            while (isspace((unsigned char)*p))
-                p++;
-            if (*p == '>' || (p[0] == '/' && p[1] == '>'))
-                break;
-            const char *an = p;
-            p = skip_name(p);
-            if (p == an || *p != '=' || p[1] != '"') {
-                snprintf(why, whysize, "bad attribute near %.40s", an);
-                return false;
-            }
-            const char *value = p + 2;
-            const char *close = strchr(value, '"');
-            if (!close || !entities_ok(value, close)) {
-                snprintf(why, whysize, "bad attribute value near %.40s", an);
-                return false;
-            }
-            p = close + 1;
-        }
-        if (depth == 0)
-            roots++;
-        if (*p == '/') {
-            p += 2;
-            continue;
-        }
-        if (depth == 64)
-            return false;
-        memcpy(stack[depth], name, len);
-        stack[depth][len] = '\0';
-        depth++;
-        p++;
-    }
-    if (depth != 0 || roots != 1) {
-        snprintf(why, whysize, "depth %zu, %zu roots at the end", depth, roots);
-        return false;
-    }
-    return true;
-}
-
 static void test_whatif__svg_is_well_formed(void **state)
 {
     (void)state;
@@ -220,15 +107,15 @@ static void test_whatif__svg_is_well_formed(void **state)
     char *svg = hpac_whatif_report_svg(&r);
     assert_non_null(svg);
     char why[128] = "";
-    if (!well_formed(svg, why, sizeof(why)))
+    if (!hpac_test_xml_well_formed(svg, why, sizeof(why)))
         fail_msg("SVG not well-formed: %s", why);
     assert_non_null(strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert_non_null(strstr(svg, "Replicas"));
     assert_non_null(strstr(svg, "<polyline"));
     /* The checker itself rejects broken documents. */
-    assert_false(well_formed("<svg><g></svg>", why, sizeof(why)));
-    assert_false(well_formed("<svg>a & b</svg>", why, sizeof(why)));
-    assert_false(well_formed("<svg x=1></svg>", why, sizeof(why)));
+    assert_false(hpac_test_xml_well_formed("<svg><g></svg>", why, sizeof(why)));
+    assert_false(hpac_test_xml_well_formed("<svg>a & b</svg>", why, sizeof(why)));
+    assert_false(hpac_test_xml_well_formed("<svg x=1></svg>", why, sizeof(why)));
     /* Same result, same bytes. */
     char *again = hpac_whatif_report_svg(&r);
     assert_non_null(again);
