@@ -1,0 +1,24 @@
+/* The demo's local plumbing: a bearer token for the simulated server and
+ * a kubeconfig pointing at it in a private temporary directory. Internal
+ * to lib/demo. */
+#ifndef HPAC_DEMO_LOCAL_H
+#define HPAC_DEMO_LOCAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HPAC_DEMO_TOKEN_HEX 32
+
+/* HPAC_DEMO_TOKEN_HEX hex digits from /dev/urandom (or, failing that, the
+ * clocks and the pid: the server is on loopback for a minute). `buf` holds
+ * at least HPAC_DEMO_TOKEN_HEX + 1 bytes. */
+void hpac_demo_token(char *buf);
+
+/* A kubeconfig for http://127.0.0.1:port with `token`, in a new directory
+ * under $TMPDIR (else /tmp), readable by the user only. Returns the
+ * file's path (caller frees with hpac_demo_kubeconfig_remove, which also
+ * removes the directory), or NULL with err. */
+char *hpac_demo_kubeconfig_write(uint16_t port, const char *token, char *err, size_t errsize);
+void hpac_demo_kubeconfig_remove(char *path);
+
+#endif
