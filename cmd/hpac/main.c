@@ -3,6 +3,7 @@
 #include "controller/controller.h"
 #include "controller/once.h"
 #include "controller/options.h"
+#include "demo.h"
 #include "simulate.h"
 #include "util/log.h"
 
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
     case HPAC_CMD_HELP:
         if (opts.arg_count == 0 && argc > 1 && strcmp(argv[1], "simulate") == 0)
             status = run_subcommand(argc, argv, "simulate", hpac_simulate_main);
+        else if (opts.arg_count == 0 && argc > 1 && strcmp(argv[1], "demo") == 0)
+            status = run_subcommand(argc, argv, "demo", hpac_demo_main);
         else
             fputs(hpac_options_usage(), stdout);
         break;
@@ -49,8 +52,7 @@ int main(int argc, char **argv)
         status = run_subcommand(argc, argv, "simulate", hpac_simulate_main);
         break;
     case HPAC_CMD_DEMO:
-        fprintf(stderr, "hpac: this command is not available yet\n");
-        status = 2;
+        status = run_subcommand(argc, argv, "demo", hpac_demo_main);
         break;
     }
     hpac_options_free(&opts);

@@ -23,8 +23,6 @@ json_t *hpac_test_load_json(const char *path);
  * DOCTYPE). Returns 1, or 0 with the first problem described in `why`. */
 int hpac_test_xml_well_formed(const char *doc, char *why, size_t whysize);
 
-#endif
-
 /* What one sync did, as a test saw it: whether the scale was written, the
  * target's spec.replicas afterwards, the HPA status written (borrowed,
  * may be NULL) and the events recorded (borrowed JSON array of objects
@@ -40,3 +38,5 @@ typedef struct hpac_test_outcome {
  * it matches, else 0 with the first difference described in `why`. */
 int hpac_test_check_expect(const json_t *expect, const hpac_test_outcome *outcome, char *why,
                            size_t whysize);
+
+#endif
