@@ -58,50 +58,54 @@ static bool within_tolerance(const hpac_calc_config *cfg, double ratio)
     return 1.0 - cfg->tolerance_down <= ratio && ratio <= 1.0 + cfg->tolerance_up;
 }
 
-static int compare_names(const void *a, const void *b)
+/* Sorted (name, position) pairs of the metric samples: a binary search
+ * per pod instead of a scan. */
+typedef struct named_item {
+    const char *name;
+    size_t index;
+} named_item;
+
+static int compare_named(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return strcmp(((const named_item *)a)->name, ((const named_item *)b)->name);
 }
 
-/* Sorted index of metric sample names: bsearch instead of a scan per pod. */
 typedef struct name_index {
-    const char **names; /* each points at the first member (a char *) of its item */
+    named_item *items;
     size_t count;
 } name_index;
 
+/* Each item's name is the `char *` at `name_offset`; NULL names are left
+ * out. */
 static int name_index_build(name_index *idx, const void *items, size_t count, size_t item_size,
                             size_t name_offset)
 {
-    idx->count = count;
-    idx->names = NULL;
+    idx->count = 0;
+    idx->items = NULL;
     if (count == 0)
         return 0;
-    idx->names = malloc(count * sizeof(*idx->names));
-    if (!idx->names)
+    idx->items = malloc(count * sizeof(*idx->items));
+    if (!idx->items)
         return -1;
-    for (size_t i = 0; i < count; i++)
-        idx->names[i] = *(const char *const *)((const char *)items + i * item_size + name_offset);
-    qsort(idx->names, count, sizeof(*idx->names), compare_names);
+    for (size_t i = 0; i < count; i++) {
+        const char *name =
+            *(const char *const *)((const char *)items + i * item_size + name_offset);
+        if (name)
+            idx->items[idx->count++] = (named_item){name, i};
+    }
+    qsort(idx->items, idx->count, sizeof(*idx->items), compare_named);
     return 0;
 }
 
-/* Position of `name` in the original items array, or -1. */
-static long name_index_find(const name_index *idx, const void *items, size_t item_size,
-                            size_t name_offset, const char *name)
+/* Position of `name` among the items, or -1. */
+static long name_index_find(const name_index *idx, const char *name)
 {
-    if (!idx->names || !name)
+    if (!idx->items || !name)
         return -1;
-    const char **hit = bsearch(&name, idx->names, idx->count, sizeof(*idx->names), compare_names);
-    if (!hit)
-        return -1;
-    /* Recover the item from the address of its name field. */
-    for (size_t i = 0; i < idx->count; i++) {
-        const char *const *field =
-            (const char *const *)((const char *)items + i * item_size + name_offset);
-        if (*field == *hit)
-            return (long)i;
-    }
-    return -1;
+    named_item key = {name, 0};
+    const named_item *hit =
+        bsearch(&key, idx->items, idx->count, sizeof(*idx->items), compare_named);
+    return hit ? (long)hit->index : -1;
 }
 
 static const hpac_container_usage *find_usage(const hpac_pod_usage *u, const char *container)
@@ -238,34 +242,59 @@ static counts classify_all(const hpac_calc_config *cfg, sample_set *s, bool cpu)
     return n;
 }
 
+/* Pairs each pod with the sample of the same name: at[i] is the index of
+ * pod i's sample or -1; paired[j] says whether sample j found its pod.
+ * Both arrays are new (caller frees). */
+static int pair_by_name(const hpac_pod *pods, size_t pod_count, const void *items, size_t count,
+                        size_t item_size, size_t name_offset, long **at, bool **paired)
+{
+    name_index idx;
+    *at = NULL;
+    *paired = NULL;
+    if (name_index_build(&idx, items, count, item_size, name_offset))
+        return -1;
+    *at = calloc(pod_count ? pod_count : 1, sizeof(**at));
+    *paired = calloc(count ? count : 1, sizeof(**paired));
+    if (!*at || !*paired) {
+        free(idx.items);
+        free(*at);
+        free(*paired);
+        return -1;
+    }
+    for (size_t i = 0; i < pod_count; i++) {
+        (*at)[i] = name_index_find(&idx, pods[i].name);
+        if ((*at)[i] >= 0)
+            (*paired)[(*at)[i]] = true;
+    }
+    free(idx.items);
+    return 0;
+}
+
 /* Builds the per-pod entries from a PodMetrics list. `utilization`
  * selects the request-aware reading. */
 static int samples_from_usage(const hpac_pod *pods, size_t pod_count,
                               const hpac_pod_usage_list *usage, const char *resource,
                               const char *container, bool utilization, sample_set *s)
 {
+    long *at;
+    bool *paired;
     memset(s, 0, sizeof(*s));
-    name_index idx;
-    bool *matched = NULL;
-    int rc = -1;
-    if (name_index_build(&idx, usage->items, usage->count, sizeof(*usage->items),
-                         offsetof(hpac_pod_usage, pod_name)))
-        return -1;
     s->pods = calloc(pod_count ? pod_count : 1, sizeof(*s->pods));
-    matched = calloc(usage->count ? usage->count : 1, sizeof(*matched));
-    if (!s->pods || !matched)
-        goto out;
+    if (!s->pods || pair_by_name(pods, pod_count, usage->items, usage->count,
+                                 sizeof(*usage->items), offsetof(hpac_pod_usage, pod_name), &at,
+                                 &paired)) {
+        free(s->pods);
+        s->pods = NULL;
+        return -1;
+    }
     s->pod_count = pod_count;
     if (usage->count)
         s->timestamp_ms = usage->items[0].timestamp_ms;
     for (size_t i = 0; i < pod_count; i++) {
         pod_entry *e = &s->pods[i];
         e->pod = &pods[i];
-        long at = name_index_find(&idx, usage->items, sizeof(*usage->items),
-                                  offsetof(hpac_pod_usage, pod_name), pods[i].name);
-        const hpac_pod_usage *u = at >= 0 ? &usage->items[at] : NULL;
+        const hpac_pod_usage *u = at[i] >= 0 ? &usage->items[at[i]] : NULL;
         if (u) {
-            matched[at] = true;
             e->timestamp_ms = u->timestamp_ms;
             e->window_ms = u->window_ms;
         }
@@ -281,67 +310,52 @@ static int samples_from_usage(const hpac_pod *pods, size_t pod_count,
     }
     for (size_t i = 0; i < usage->count; i++) {
         int64_t value;
-        if (!matched[i] && upstream_pod_value(&usage->items[i], container, &value)) {
+        if (!paired[i] && upstream_pod_value(&usage->items[i], container, &value)) {
             s->extraneous++;
             s->extraneous_total += value;
         }
     }
-    rc = 0;
-out:
-    free(idx.names);
-    free(matched);
-    if (rc) {
-        free(s->pods);
-        s->pods = NULL;
-    }
-    return rc;
+    free(at);
+    free(paired);
+    return 0;
 }
 
 static int samples_from_pod_samples(const hpac_pod *pods, size_t pod_count,
                                     const hpac_pod_sample_list *list, sample_set *s)
 {
+    long *at;
+    bool *paired;
     memset(s, 0, sizeof(*s));
-    name_index idx;
-    bool *matched = NULL;
-    int rc = -1;
-    if (name_index_build(&idx, list->items, list->count, sizeof(*list->items),
-                         offsetof(hpac_pod_sample, pod_name)))
-        return -1;
     s->pods = calloc(pod_count ? pod_count : 1, sizeof(*s->pods));
-    matched = calloc(list->count ? list->count : 1, sizeof(*matched));
-    if (!s->pods || !matched)
-        goto out;
+    if (!s->pods || pair_by_name(pods, pod_count, list->items, list->count, sizeof(*list->items),
+                                 offsetof(hpac_pod_sample, pod_name), &at, &paired)) {
+        free(s->pods);
+        s->pods = NULL;
+        return -1;
+    }
     s->pod_count = pod_count;
     if (list->count)
         s->timestamp_ms = list->items[0].timestamp_ms;
     for (size_t i = 0; i < pod_count; i++) {
         pod_entry *e = &s->pods[i];
         e->pod = &pods[i];
-        long at = name_index_find(&idx, list->items, sizeof(*list->items),
-                                  offsetof(hpac_pod_sample, pod_name), pods[i].name);
-        if (at >= 0) {
-            matched[at] = true;
+        if (at[i] >= 0) {
+            const hpac_pod_sample *sample = &list->items[at[i]];
             e->has_metric = true;
-            e->value = list->items[at].milli;
-            e->timestamp_ms = list->items[at].timestamp_ms;
-            e->window_ms = list->items[at].window_ms;
+            e->value = sample->milli;
+            e->timestamp_ms = sample->timestamp_ms;
+            e->window_ms = sample->window_ms;
         }
     }
     for (size_t i = 0; i < list->count; i++) {
-        if (!matched[i]) {
+        if (!paired[i]) {
             s->extraneous++;
             s->extraneous_total += list->items[i].milli;
         }
     }
-    rc = 0;
-out:
-    free(idx.names);
-    free(matched);
-    if (rc) {
-        free(s->pods);
-        s->pods = NULL;
-    }
-    return rc;
+    free(at);
+    free(paired);
+    return 0;
 }
 
 /* upstream GetResourceUtilizationRatio over the ready pods (the only
