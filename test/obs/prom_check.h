@@ -467,7 +467,7 @@ static void prom_check_series(prom_doc *d, const prom_family *f, size_t i)
         if (!same)
             continue;
         if (strcmp(t->name, bucket) == 0) {
-            double le;
+            double le = NAN;
             const char *le_text = prom_label_value(t, "le");
             if (!isnan(inf_count))
                 prom_fail(d, 0, "%s{%s}: a bucket after +Inf", bucket, t->raw_labels);
