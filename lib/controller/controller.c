@@ -241,12 +241,17 @@ static void load_history(hpa_entry *e, const json_t *object)
               e->history.scale_down_count);
 }
 
+static void maybe_finish_shutdown(controller *c);
+
 static void on_history_written(void *ctx, const hpac_kube_response *resp)
 {
     controller *c = ctx;
     c->writes_in_flight--;
     if (resp->error)
         hpac_warn("persisting an HPA's history failed: %s", resp->error);
+    /* The last write of a shutdown: do not wait for the grace period. */
+    if (c->stopping)
+        maybe_finish_shutdown(c);
 }
 
 /* Persists the history on the HPA (annotation) when it matters: after a
@@ -289,7 +294,6 @@ static void persist_history(controller *c, hpa_entry *e, bool wrote_something)
 
 /* ---- reconciles ---------------------------------------------------------- */
 
-static void maybe_finish_shutdown(controller *c);
 static void start_due(controller *c);
 
 static hpac_obs_action action_of(const hpac_reconcile_report *r)
@@ -350,6 +354,13 @@ static void start_reconcile(controller *c, hpa_entry *e)
 /* Starts every due reconcile the concurrency limit allows. */
 static void start_due(controller *c)
 {
+    /* Nothing starts before both caches are synced, as upstream waits for
+     * its listers: a reconcile before the pods are listed finds none and
+     * reports a failure. The synced handlers call this again. */
+    if (!c->hpas_synced || !c->pods_synced) {
+        ev_timer_stop(c->loop, &c->tick);
+        return;
+    }
     int64_t now = hpac_clock_monotonic_ms();
     while (!c->stopping && c->heap_count > 0 &&
            c->running < (size_t)c->opts->concurrent_syncs && c->heap[0]->due_ms <= now) {
@@ -474,6 +485,7 @@ static void hpa_synced(void *ctx)
         hpac_info(0, "HorizontalPodAutoscalers synced: %zu", hpac_strmap_count(c->entries));
     c->hpas_synced = true;
     update_readiness(c);
+    start_due(c);
 }
 
 /* A watch the server ends after its timeout is routine; count the rest. */
@@ -514,6 +526,7 @@ static void pod_synced(void *ctx)
         hpac_info(0, "Pods synced: %zu", hpac_pod_cache_count(c->pods));
     c->pods_synced = true;
     update_readiness(c);
+    start_due(c);
 }
 
 static void pod_restarted(void *ctx, const char *why)
