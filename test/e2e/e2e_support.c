@@ -389,9 +389,9 @@ long e2e_http_get(unsigned port, const char *path, char **body)
     if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
         goto out;
     char request[1024];
-    int n = snprintf(request, sizeof(request),
-                     "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n\r\n", path,
-                     port);
+    int n =
+        snprintf(request, sizeof(request),
+                 "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n\r\n", path, port);
     if (n < 0 || (size_t)n >= sizeof(request) || write(fd, request, (size_t)n) != n)
         goto out;
     /* HTTP/1.0 with Connection: close: the answer ends when the server

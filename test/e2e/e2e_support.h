@@ -36,7 +36,7 @@ json_t *e2e_events(json_t *writes);
  * go to a file of its own (log_path) that outlives it until
  * e2e_proc_cleanup. */
 typedef struct e2e_proc {
-    pid_t pid; /* 0 once reaped */
+    pid_t pid;  /* 0 once reaped */
     int status; /* as e2e_run_hpac returns it, once reaped; -1 before */
     char log_path[64];
 } e2e_proc;
