@@ -281,7 +281,7 @@ static void set_usage(const char *name, int pods, int usage_m)
     char usage[32], pod[128];
     snprintf(usage, sizeof(usage), "%dm", usage_m);
     for (int i = 0; i < pods; i++) {
-        snprintf(pod, sizeof(pod), "%s-%d", name, i);
+        snprintf(pod, sizeof(pod), "%.100s-%d", name, i);
         if (hpac_sim_set_pod_usage(state(), NS, pod, NULL, "cpu", usage))
             die("cannot set the usage of %s", pod);
     }
