@@ -315,6 +315,16 @@ static void on_reconciled(void *ctx, const hpac_reconcile_report *report)
                                                 : HPAC_OBS_ERROR_INTERNAL;
     hpac_obs_reconciliation(c->obs, action_of(report), error,
                             (double)(now - e->started_ms) / 1000.0);
+    for (size_t i = 0; i < report->metric_count; i++) {
+        const hpac_reconcile_metric *m = &report->metrics[i];
+        hpac_obs_action action = m->direction > 0   ? HPAC_OBS_ACTION_SCALE_UP
+                                 : m->direction < 0 ? HPAC_OBS_ACTION_SCALE_DOWN
+                                                    : HPAC_OBS_ACTION_NONE;
+        hpac_obs_error merror = !m->failed     ? HPAC_OBS_ERROR_NONE
+                                : m->spec_error ? HPAC_OBS_ERROR_SPEC
+                                                : HPAC_OBS_ERROR_INTERNAL;
+        hpac_obs_metric_computation(c->obs, action, merror, m->type, m->seconds);
+    }
     if (!report->aborted && !report->failed)
         hpac_obs_desired_replicas_set(c->obs, e->ns, e->name, report->to);
     if (e->deleted) {

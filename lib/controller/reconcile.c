@@ -21,6 +21,7 @@
 typedef struct metric_slot {
     hpac_reconcile *owner;
     size_t index;
+    int64_t started_ms; /* monotonic */
     hpac_discovery_call *resolving;
     hpac_metrics_call *fetching;
     char *error;
@@ -67,6 +68,7 @@ struct hpac_reconcile {
     ev_timer finish_timer; /* completes from the loop when nothing is pending */
     hpac_reconcile_report report;
     char *report_error;
+    hpac_reconcile_metric *report_metrics;
 };
 
 static void start_scale_read(hpac_reconcile *r);
@@ -178,6 +180,7 @@ static void release(hpac_reconcile *r)
     hpac_hpa_clear(&r->hpa);
     json_decref(r->hpa_json);
     free(r->report_error);
+    free(r->report_metrics);
     free(r);
 }
 
@@ -473,10 +476,12 @@ static void start_metrics(hpac_reconcile *r)
     }
     /* One extra count holds the phase open until every fetch has started. */
     r->pending = n + 1;
+    int64_t started = hpac_clock_monotonic_ms();
     for (size_t i = 0; i < n; i++) {
         metric_slot *m = &r->metrics[i];
         m->owner = r;
         m->index = i;
+        m->started_ms = started;
         const hpac_metric_spec *spec = &r->hpa.metrics[i];
         const hpac_object_ref *obj = &spec->described_object;
         bool namespace_object = obj->kind && strcmp(obj->kind, "Namespace") == 0 &&
@@ -564,6 +569,35 @@ static void write_scale(hpac_reconcile *r)
     }
 }
 
+/* Per-metric outcomes for the computation metrics. */
+static void report_metrics(hpac_reconcile *r)
+{
+    const hpac_sync_decision *d = &r->decision;
+    size_t n = d->metric_outcome_count;
+    if (n == 0 || n != r->hpa.metric_count)
+        return;
+    r->report_metrics = calloc(n, sizeof(*r->report_metrics));
+    if (!r->report_metrics)
+        return;
+    int64_t now = hpac_clock_monotonic_ms();
+    for (size_t i = 0; i < n; i++) {
+        const hpac_metric_outcome *o = &d->metric_outcomes[i];
+        hpac_reconcile_metric *m = &r->report_metrics[i];
+        m->type = r->hpa.metrics[i].type_name ? r->hpa.metrics[i].type_name
+                                              : hpac_metric_type_name(r->hpa.metrics[i].type);
+        m->failed = !o->ok;
+        m->spec_error = o->spec_error;
+        if (o->ok && o->replicas > r->hpa.status.current_replicas)
+            m->direction = 1;
+        else if (o->ok && o->replicas < r->hpa.status.current_replicas)
+            m->direction = -1;
+        int64_t started = r->metrics ? r->metrics[i].started_ms : 0;
+        m->seconds = started ? (double)(now - started) / 1000.0 : 0.0;
+    }
+    r->report.metrics = r->report_metrics;
+    r->report.metric_count = n;
+}
+
 static void decide(hpac_reconcile *r)
 {
     size_t n = r->hpa.metric_count;
@@ -608,6 +642,7 @@ static void decide(hpac_reconcile *r)
         return;
     }
     r->decided = true;
+    report_metrics(r);
     if (r->decision.error) {
         r->report.failed = true;
         set_report_error(r, r->decision.error);

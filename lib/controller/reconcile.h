@@ -41,6 +41,16 @@ typedef struct hpac_reconcile_env {
     void *may_write_ctx;
 } hpac_reconcile_env;
 
+/* One metric's computation, as upstream's metric_computation metrics
+ * count it. */
+typedef struct hpac_reconcile_metric {
+    const char *type;  /* "Resource", "Pods", ... (the spec's type name) */
+    int direction;     /* +1 proposes more replicas than the status shows, -1 fewer */
+    bool failed;
+    bool spec_error;
+    double seconds;    /* from its first request to its decision */
+} hpac_reconcile_metric;
+
 typedef struct hpac_reconcile_report {
     bool failed;        /* the HPA reported an error (condition + event) */
     bool spec_error;    /* ...because its spec is invalid */
@@ -50,6 +60,8 @@ typedef struct hpac_reconcile_report {
     int32_t from;
     int32_t to;
     bool status_written;
+    const hpac_reconcile_metric *metrics; /* metric_count entries, or NULL */
+    size_t metric_count;
 } hpac_reconcile_report;
 
 typedef void (*hpac_reconcile_done_fn)(void *ctx, const hpac_reconcile_report *report);

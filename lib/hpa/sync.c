@@ -523,6 +523,12 @@ static int32_t compute_all_metrics(decider *d, char **metric_name)
         return -1;
     }
     out->status.current_metric_count = n;
+    out->metric_outcomes = calloc(n ? n : 1, sizeof(*out->metric_outcomes));
+    if (!out->metric_outcomes) {
+        d->oom = true;
+        return -1;
+    }
+    out->metric_outcome_count = n;
 
     int32_t replicas = 0;
     size_t invalid = 0;
@@ -530,6 +536,10 @@ static int32_t compute_all_metrics(decider *d, char **metric_name)
     for (size_t i = 0; i < n; i++) {
         proposal p = {0};
         compute_metric(d, i, &out->status.current_metrics[i], &p);
+        out->metric_outcomes[i] = (hpac_metric_outcome){
+            .ok = p.ok,
+            .spec_error = !p.ok && p.reason && strcmp(p.reason, "InvalidMetricSourceType") == 0,
+            .replicas = p.replicas};
         if (!p.ok) {
             if (invalid == 0)
                 first_invalid = p;
@@ -770,6 +780,7 @@ void hpac_sync_decision_clear(hpac_sync_decision *d)
         free(d->events[i].message);
     }
     free(d->events);
+    free(d->metric_outcomes);
     free(d->error);
     memset(d, 0, sizeof(*d));
 }

@@ -56,6 +56,13 @@ typedef struct hpac_event {
     char *message;
 } hpac_event;
 
+/* What one metric proposed, for the per-metric computation metrics. */
+typedef struct hpac_metric_outcome {
+    bool ok;
+    bool spec_error; /* the metric's spec cannot be used (e.g. unknown type) */
+    int32_t replicas; /* the proposal when ok */
+} hpac_metric_outcome;
+
 typedef struct hpac_sync_decision {
     bool rescale;             /* write desired_replicas to the scale */
     int32_t current_replicas; /* the scale's spec.replicas */
@@ -64,6 +71,8 @@ typedef struct hpac_sync_decision {
     hpac_hpa_status status;   /* the status to write */
     hpac_event *events;
     size_t event_count;
+    hpac_metric_outcome *metric_outcomes; /* one per spec metric, when computed */
+    size_t metric_outcome_count;
     char *error; /* the reconcile's error for the log, NULL on success */
 } hpac_sync_decision;
 

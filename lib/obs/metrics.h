@@ -62,9 +62,10 @@ int hpac_obs_desired_replicas_remove(hpac_obs *obs, const char *ns, const char *
  * and hpac_hpas). */
 int hpac_obs_hpas_set(hpac_obs *obs, size_t count);
 
-/* One API call: verb as the API server names it ("GET", "LIST", "WATCH",
- * "PUT", "PATCH", "POST", "DELETE"); code the HTTP status, or <= 0 when no
- * answer came (rendered "<error>", as client-go does). */
+/* One API call: `verb` the HTTP method ("GET", "PUT", "PATCH", "POST",
+ * "DELETE"; lists and watches are GETs, a watch counted when it ends);
+ * code the HTTP status, or <= 0 when no answer came (rendered "<error>",
+ * as client-go does). */
 int hpac_obs_api_request(hpac_obs *obs, const char *verb, int code, double seconds);
 /* A watch stream that ended and was started again ("pods",
  * "horizontalpodautoscalers", "leases"). */
