@@ -1148,6 +1148,83 @@ static void test_e2e_controller__sigterm_releases_the_lease(void **st)
 #define MEMORY_PERIOD_MS 200
 #define MEMORY_GROWTH_MAX_KIB 2048
 
+/* ---- AmbiguousSelector: two HPAs over the same pods -------------------- */
+
+/* The reason of the HPA's ScalingActive condition (caller frees), or NULL. */
+static char *scaling_active_reason(const char *name)
+{
+    json_t *h = hpac_sim_get(F.sim, HPAC_SIM_KIND_HPA, NS, name);
+    char *reason = NULL;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(json_object_get(h, "status"), "conditions"), i, c)
+    {
+        if (!strcmp(json_string_value(json_object_get(c, "type")), "ScalingActive"))
+            reason = strdup(json_string_value(json_object_get(c, "reason")));
+    }
+    json_decref(h);
+    return reason;
+}
+
+static bool both_ambiguous(void)
+{
+    char *a = scaling_active_reason("web"), *b = scaling_active_reason("twin");
+    bool yes = a && b && !strcmp(a, "AmbiguousSelector") && !strcmp(b, "AmbiguousSelector");
+    free(a);
+    free(b);
+    return yes;
+}
+
+static void test_e2e_controller__ambiguous_selector_stops_both(void **st)
+{
+    (void)st;
+    json_t *objects = objects_new();
+    objects_add_app(objects, "web", 3, 500, NULL);
+    /* A second Deployment + HPA whose scale selects web's pods too. */
+    json_t *twin = app_parts("twin", 0, 500, NULL);
+    json_t *twin_hpa = json_object_get(twin, "hpa");
+    json_t *twin_target = json_object_get(twin, "target");
+    json_object_set_new(json_object_get(twin_target, "spec"), "replicas", json_integer(3));
+    json_object_set_new(json_object_get(twin_target, "status"), "replicas", json_integer(3));
+    json_object_set_new(json_object_get(twin_target, "status"), "selector",
+                        json_string("app=web"));
+    json_array_append(json_object_get(objects, "hpas"), twin_hpa);
+    json_array_append(json_object_get(objects, "targets"), twin_target);
+    json_decref(twin);
+    sim_start(objects, 0);
+    ctl *c = ctl_start(0, "ctl-a", PERIOD, NO_LEADER_FLAGS);
+    /* Each HPA sees the other from its second period at the latest. */
+    int64_t start = e2e_now_ms();
+    while (!both_ambiguous()) {
+        if (e2e_now_ms() - start > 4 * PERIOD_MS + SLACK_MS)
+            die("ScalingActive is not AmbiguousSelector on both HPAs after %dms",
+                4 * PERIOD_MS + SLACK_MS);
+        usleep(POLL_US);
+    }
+    /* Demand a scale-up: neither may act on it. */
+    size_t writes_before = scale_writes("web") + scale_writes("twin");
+    set_usage("web", 3, 1000);
+    usleep(3 * PERIOD_MS * 1000);
+    assert_int_equal(scale_writes("web") + scale_writes("twin"), writes_before);
+    assert_true(both_ambiguous());
+    json_t *writes = hpac_sim_writes(F.sim);
+    json_t *events = e2e_events(writes);
+    size_t warned = 0, i;
+    json_t *e;
+    json_array_foreach(events, i, e)
+    {
+        const char *reason = json_string_value(json_object_get(e, "reason"));
+        const char *message = json_string_value(json_object_get(e, "message"));
+        if (reason && !strcmp(reason, "AmbiguousSelector") && message &&
+            strstr(message, "controlled by multiple HPAs"))
+            warned++;
+    }
+    assert_true(warned >= 2);
+    json_decref(events);
+    json_decref(writes);
+    ctl_stop(c, 3000);
+}
+
 static void test_e2e_controller__memory_flat(void **st)
 {
     (void)st;
@@ -1219,6 +1296,7 @@ int main(void)
         cmocka_unit_test_teardown(test_e2e_controller__shards_split_and_hand_over, teardown),
         cmocka_unit_test_teardown(test_e2e_controller__metrics_and_healthz, teardown),
         cmocka_unit_test_teardown(test_e2e_controller__sigterm_releases_the_lease, teardown),
+        cmocka_unit_test_teardown(test_e2e_controller__ambiguous_selector_stops_both, teardown),
         cmocka_unit_test_teardown(test_e2e_controller__memory_flat, teardown),
     };
     /* E2E_ONLY=<glob> runs some of them (cmocka's filter), for debugging;
