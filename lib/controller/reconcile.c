@@ -7,6 +7,7 @@
 #include "hpa/hpa.h"
 #include "hpa/labels.h"
 #include "hpa/metric_data.h"
+#include "hpa/quantity.h"
 #include "hpa/sync.h"
 #include "metrics/metrics_client.h"
 #include "util/log.h"
@@ -502,15 +503,55 @@ static void start_metrics(hpac_reconcile *r)
 
 /* ---- decision and writes ------------------------------------------------ */
 
+/* The inputs of a decision for its log line: each metric's current value
+ * against its target, e.g. "cpu 90%/50% qps 12/10". */
+static void describe_metrics(const hpac_reconcile *r, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    const hpac_hpa_status *st = &r->decision.status;
+    for (size_t i = 0; i < st->current_metric_count && i < r->hpa.metric_count && used < size;
+         i++) {
+        const hpac_metric_status *m = &st->current_metrics[i];
+        const hpac_metric_spec *spec = &r->hpa.metrics[i];
+        const char *name = spec->resource_name ? spec->resource_name
+                           : spec->metric_name ? spec->metric_name
+                                               : "?";
+        const char *sep = used ? " " : "";
+        char current[HPAC_QUANTITY_TEXT_MAX], target[HPAC_QUANTITY_TEXT_MAX];
+        int n;
+        if (m->type == HPAC_METRIC_UNKNOWN) {
+            n = snprintf(buf + used, size - used, "%s%s unavailable", sep, name);
+        } else if (m->has_average_utilization) {
+            n = snprintf(buf + used, size - used, "%s%s %d%%/%d%%", sep, name,
+                         m->average_utilization, spec->target.average_utilization);
+        } else {
+            hpac_quantity_format_milli(m->has_value ? m->value_milli : m->average_value_milli,
+                                       current, sizeof(current));
+            hpac_quantity_format_milli(spec->target.has_value ? spec->target.value_milli
+                                                              : spec->target.average_value_milli,
+                                       target, sizeof(target));
+            n = snprintf(buf + used, size - used, "%s%s %s/%s", sep, name, current, target);
+        }
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
 static void log_decision(const hpac_reconcile *r)
 {
     const hpac_sync_decision *d = &r->decision;
     const char *dry = r->env->options->dry_run ? " (dry run: not written)" : "";
+    char metrics[512];
+    describe_metrics(r, metrics, sizeof(metrics));
+    /* A rescale is logged once, with its outcome; a dry run has none. */
     if (d->rescale)
-        hpac_info(0, "Rescaling HPA=\"%s/%s\" target=\"%s/%s\" currentReplicas=%d "
-                     "desiredReplicas=%d reason=\"%s\"%s",
+        hpac_info(r->env->options->dry_run ? 0 : 2,
+                  "Rescaling HPA=\"%s/%s\" target=\"%s/%s\" currentReplicas=%d "
+                  "desiredReplicas=%d metrics=\"%s\" reason=\"%s\"%s",
                   r->hpa.namespace, r->hpa.name, r->hpa.scale_target_ref.kind,
-                  r->hpa.scale_target_ref.name, d->current_replicas, d->desired_replicas,
+                  r->hpa.scale_target_ref.name, d->current_replicas, d->desired_replicas, metrics,
                   d->rescale_reason ? d->rescale_reason : "", dry);
     else if (d->error)
         hpac_warn("HPA=\"%s/%s\" could not decide: %s%s", r->hpa.namespace, r->hpa.name, d->error,
@@ -537,10 +578,13 @@ static void on_scale_written(void *ctx, const hpac_kube_response *resp)
         r->report.scaled = true;
         r->report.from = r->decision.current_replicas;
         r->report.to = r->decision.desired_replicas;
-        hpac_info(0, "Successfully rescaled HPA=\"%s/%s\" currentReplicas=%d desiredReplicas=%d "
-                     "reason=\"%s\"",
-                  r->hpa.namespace, r->hpa.name, r->decision.current_replicas,
-                  r->decision.desired_replicas,
+        char metrics[512];
+        describe_metrics(r, metrics, sizeof(metrics));
+        hpac_info(0, "Successfully rescaled HPA=\"%s/%s\" target=\"%s/%s\" currentReplicas=%d "
+                     "desiredReplicas=%d metrics=\"%s\" reason=\"%s\"",
+                  r->hpa.namespace, r->hpa.name, r->hpa.scale_target_ref.kind,
+                  r->hpa.scale_target_ref.name, r->decision.current_replicas,
+                  r->decision.desired_replicas, metrics,
                   r->decision.rescale_reason ? r->decision.rescale_reason : "");
     }
     if (rc)
