@@ -5,6 +5,8 @@
 #include "sim/sim_status.h"
 #include "sim/sim_watch.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +57,76 @@ json_t *hpac_sim_view(const hpac_sim_request *req, const json_t *stored)
 bool hpac_sim_collect(void *ctx, const hpac_sim_entry *entry)
 {
     hpac_sim_collector *c = ctx;
-    json_array_append_new(c->items, hpac_sim_view(c->req, entry->obj));
+    hpac_sim_page_step step = c->page ? hpac_sim_page_next(c->page) : HPAC_SIM_PAGE_TAKE;
+    if (step == HPAC_SIM_PAGE_TAKE)
+        json_array_append_new(c->items, hpac_sim_view(c->req, entry->obj));
+    return step != HPAC_SIM_PAGE_STOP;
+}
+
+/* A decimal count without sign or junk; false otherwise. */
+static bool parse_count(const char *text, size_t *out)
+{
+    char *end = NULL;
+    if (!text || *text < '0' || *text > '9')
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || *end || v > SIZE_MAX)
+        return false;
+    *out = (size_t)v;
     return true;
+}
+
+int hpac_sim_page_init(hpac_sim_page *pg, const hpac_sim_request *req, hpac_sim_reply *out)
+{
+    memset(pg, 0, sizeof(*pg));
+    /* limit=0 or absent: everything, as the API server does. */
+    if (req->limit && *req->limit && !parse_count(req->limit, &pg->limit)) {
+        hpac_sim_reply_status(out, 400, "BadRequest", "limit must be a non-negative integer");
+        return -1;
+    }
+    if (!req->continue_token || !*req->continue_token)
+        return 0;
+    const char *colon = strchr(req->continue_token, ':');
+    size_t rv_len = colon ? (size_t)(colon - req->continue_token) : 0;
+    if (!colon || rv_len == 0 || rv_len >= sizeof(pg->rv) ||
+        !parse_count(colon + 1, &pg->skip)) {
+        hpac_sim_reply_status(out, 400, "BadRequest", "continue key is not valid");
+        return -1;
+    }
+    memcpy(pg->rv, req->continue_token, rv_len);
+    pg->rv[rv_len] = '\0';
+    return 0;
+}
+
+hpac_sim_page_step hpac_sim_page_next(hpac_sim_page *pg)
+{
+    size_t index = pg->seen;
+    if (index < pg->skip) {
+        pg->seen++;
+        return HPAC_SIM_PAGE_SKIP;
+    }
+    if (pg->limit && index - pg->skip >= pg->limit) {
+        pg->more = true;
+        return HPAC_SIM_PAGE_STOP;
+    }
+    pg->seen++;
+    return HPAC_SIM_PAGE_TAKE;
+}
+
+void hpac_sim_page_finish(const hpac_sim_page *pg, json_t *list)
+{
+    json_t *meta = json_object_get(list, "metadata");
+    if (!meta)
+        return;
+    if (pg->rv[0])
+        json_object_set_new(meta, "resourceVersion", json_string(pg->rv));
+    if (pg->more) {
+        const char *rv = json_string_value(json_object_get(meta, "resourceVersion"));
+        char token[64];
+        snprintf(token, sizeof(token), "%s:%zu", rv ? rv : "0", pg->seen);
+        json_object_set_new(meta, "continue", json_string(token));
+    }
 }
 
 hpac_selector *hpac_sim_parse_selector(const char *text, hpac_sim_reply *out)

@@ -39,6 +39,8 @@ typedef struct hpac_sim_request {
     bool watch;                        /* ?watch=true */
     const char *resource_version;      /* query parameter; NULL: absent */
     const char *timeout_seconds;       /* query parameter; NULL: absent */
+    const char *limit;                 /* query parameter; NULL: absent */
+    const char *continue_token;        /* ?continue=; NULL: absent */
     const char *content_type;          /* NULL: absent */
     const json_t *body;                /* parsed body of a write, NULL: none; borrowed */
     const char *server_address;        /* "127.0.0.1:port" for /api */
@@ -80,11 +82,36 @@ void hpac_sim_reply_method_not_allowed(hpac_sim_reply *out);
  * resolved at the request's instant. Reads `stored` only. New reference. */
 json_t *hpac_sim_view(const hpac_sim_request *req, const json_t *stored);
 
+/* Paging of a list (?limit=, ?continue=), as the API server pages a
+ * consistent read: a page holds at most `limit` items, and the continue
+ * token ("<resourceVersion>:<offset>") carries the first page's
+ * resourceVersion, which every page of the list reports. Unlike the API
+ * server's snapshot, the offset shifts when objects come or go between
+ * pages. */
+typedef struct hpac_sim_page {
+    size_t skip;  /* matching entries before this page */
+    size_t limit; /* 0: no limit */
+    size_t seen;  /* matching entries visited */
+    bool more;    /* stopped at the limit with entries left */
+    char rv[32];  /* the list's resourceVersion from the token; "" on the first page */
+} hpac_sim_page;
+typedef enum { HPAC_SIM_PAGE_SKIP, HPAC_SIM_PAGE_TAKE, HPAC_SIM_PAGE_STOP } hpac_sim_page_step;
+
+/* From the request's limit and continue token. 0, or -1 with a 400 reply
+ * (a malformed limit or token). */
+int hpac_sim_page_init(hpac_sim_page *pg, const hpac_sim_request *req, hpac_sim_reply *out);
+/* For each matching entry, in order: skip it, take it, or stop there. */
+hpac_sim_page_step hpac_sim_page_next(hpac_sim_page *pg);
+/* Sets the list's metadata.continue when there is more, and its
+ * resourceVersion to the first page's. */
+void hpac_sim_page_finish(const hpac_sim_page *pg, json_t *list);
+
 /* A store visitor that appends the view of each entry's object to
- * `items`. */
+ * `items`, the entries of one page when `page` is set. */
 typedef struct hpac_sim_collector {
     json_t *items;
     const hpac_sim_request *req;
+    hpac_sim_page *page; /* NULL: every entry */
 } hpac_sim_collector;
 bool hpac_sim_collect(void *ctx, const hpac_sim_entry *entry);
 

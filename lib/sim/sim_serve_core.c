@@ -30,14 +30,18 @@ static void serve_pods(hpac_sim_state *st, const hpac_sim_request *req, hpac_sim
             hpac_sim_reply_json(out, 200, hpac_sim_view(req, entry->obj));
         return;
     }
+    hpac_sim_page page;
+    if (hpac_sim_page_init(&page, req, out))
+        return;
     hpac_selector *sel = hpac_sim_parse_selector(req->label_selector, out);
     if (!sel)
         return;
     json_t *list = hpac_sim_list_new(st, "v1", "PodList");
-    hpac_sim_collector c = {hpac_sim_list_items(list), req};
+    hpac_sim_collector c = {hpac_sim_list_items(list), req, &page};
     if (list)
         hpac_sim_store_each(st->pods, p->ns, sel, hpac_sim_collect, &c);
     hpac_selector_free(sel);
+    hpac_sim_page_finish(&page, list);
     hpac_sim_reply_json(out, 200, list);
 }
 

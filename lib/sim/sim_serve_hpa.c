@@ -32,13 +32,16 @@ typedef struct list_ctx {
     json_t *items;
     const char *api_version;
     const hpac_sim_request *req;
+    hpac_sim_page *page;
 } list_ctx;
 
 static bool collect_served(void *ctx, const hpac_sim_entry *entry)
 {
     list_ctx *l = ctx;
-    json_array_append_new(l->items, served(l->req, entry->obj, l->api_version));
-    return true;
+    hpac_sim_page_step step = hpac_sim_page_next(l->page);
+    if (step == HPAC_SIM_PAGE_TAKE)
+        json_array_append_new(l->items, served(l->req, entry->obj, l->api_version));
+    return step != HPAC_SIM_PAGE_STOP;
 }
 
 /* Checks on a replacement status, those of the API server's validation
@@ -223,14 +226,18 @@ void hpac_sim_serve_hpa(hpac_sim_state *st, const hpac_sim_request *req, hpac_si
     }
     if (!p->name) {
         if (method_is(req, "GET") || method_is(req, "HEAD")) {
+            hpac_sim_page page;
+            if (hpac_sim_page_init(&page, req, out))
+                return;
             hpac_selector *sel = hpac_sim_parse_selector(req->label_selector, out);
             if (!sel)
                 return;
             json_t *list = hpac_sim_list_new(st, api_version, "HorizontalPodAutoscalerList");
-            list_ctx ctx = {hpac_sim_list_items(list), api_version, req};
+            list_ctx ctx = {hpac_sim_list_items(list), api_version, req, &page};
             if (list)
                 hpac_sim_store_each(st->hpas, p->ns, sel, collect_served, &ctx);
             hpac_selector_free(sel);
+            hpac_sim_page_finish(&page, list);
             hpac_sim_reply_json(out, 200, list);
         } else if (method_is(req, "POST") && p->ns) {
             create(st, api_version, req, out);

@@ -46,7 +46,7 @@ void hpac_sim_serve_resource_metrics(hpac_sim_state *st, const hpac_sim_request 
     if (!sel)
         return;
     json_t *list = hpac_sim_list_new(st, METRICS_API_VERSION, "PodMetricsList");
-    hpac_sim_collector c = {hpac_sim_list_items(list), req};
+    hpac_sim_collector c = {hpac_sim_list_items(list), req, NULL};
     if (list)
         hpac_sim_store_each(st->pod_metrics, p->ns, sel, hpac_sim_collect, &c);
     hpac_selector_free(sel);

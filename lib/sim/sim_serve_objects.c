@@ -211,7 +211,7 @@ void hpac_sim_serve_objects(hpac_sim_state *st, hpac_sim_store *store,
             if (!sel)
                 return;
             json_t *list = hpac_sim_list_new(st, api_version, info->list_kind);
-            hpac_sim_collector c = {hpac_sim_list_items(list), req};
+            hpac_sim_collector c = {hpac_sim_list_items(list), req, NULL};
             if (list)
                 hpac_sim_store_each(store, p->ns, sel, hpac_sim_collect, &c);
             hpac_selector_free(sel);

@@ -191,6 +191,8 @@ static enum MHD_Result serve(hpac_sim_server *srv, sim_request *sreq, const char
         .watch = watch && (strcmp(watch, "true") == 0 || strcmp(watch, "1") == 0),
         .resource_version = query(conn, "resourceVersion"),
         .timeout_seconds = query(conn, "timeoutSeconds"),
+        .limit = query(conn, "limit"),
+        .continue_token = query(conn, "continue"),
         .content_type =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
         .body = body,

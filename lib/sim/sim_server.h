@@ -21,6 +21,7 @@
  *              external.metrics.k8s.io/v1beta1
  *   watch      ?watch=1 on HPAs, targets, pods, events and leases
  *              (resourceVersion, timeoutSeconds, labelSelector)
+ *   paging     ?limit= and ?continue= on the pod and HPA lists
  * PATCH accepts merge, strategic merge (applied as a merge patch) and JSON
  * patches. Time placeholders ("@now-90s") are resolved in every answer. */
 #ifndef HPAC_SIM_SIM_SERVER_H
