@@ -41,8 +41,9 @@ int bench_stop(bench_child *c, double grace_s, double *cpu_s);
 /* True while the child has not exited. */
 bool bench_alive(bench_child *c);
 
-/* user+sys seconds of a running process (/proc/PID/stat), -1 on error. */
-double bench_proc_cpu(pid_t pid);
+/* user+sys seconds of a running process (/proc/PID/stat), -1 on error;
+ * the split into *user and *sys when they are not NULL. */
+double bench_proc_cpu(pid_t pid, double *user, double *sys);
 /* A "VmHWM:"/"VmRSS:" line of /proc/PID/status in KiB, -1 on error. */
 long bench_proc_kib(pid_t pid, const char *field);
 

@@ -171,7 +171,7 @@ int bench_stop(bench_child *c, double grace_s, double *cpu_s)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-double bench_proc_cpu(pid_t pid)
+double bench_proc_cpu(pid_t pid, double *user, double *sys)
 {
     char path[64], line[PROC_LINE_MAX];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -190,7 +190,12 @@ double bench_proc_cpu(pid_t pid)
     if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
                &stime) != 2)
         return -1;
-    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+    double tick = (double)sysconf(_SC_CLK_TCK);
+    if (user)
+        *user = (double)utime / tick;
+    if (sys)
+        *sys = (double)stime / tick;
+    return (double)(utime + stime) / tick;
 }
 
 long bench_proc_kib(pid_t pid, const char *field)
