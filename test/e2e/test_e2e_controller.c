@@ -796,6 +796,23 @@ static size_t events_from(const char *who, size_t skip)
     "{\"scaleUp\": {\"stabilizationWindowSeconds\": 0, \"selectPolicy\": \"Max\", "                \
     "\"policies\": [{\"type\": \"Pods\", \"value\": 4, \"periodSeconds\": 60}]}}"
 
+/* Polls /readyz until it answers 200; returns the body (caller frees). */
+static char *wait_ready(const ctl *c, int64_t timeout_ms)
+{
+    int64_t start = e2e_now_ms();
+    for (;;) {
+        char *body = NULL;
+        int code = e2e_http_get(c->port, "/readyz", &body);
+        if (code == 200 && body)
+            return body;
+        if (e2e_now_ms() - start > timeout_ms)
+            die("%s: /readyz still answers %d \"%s\" after %lldms", c->identity, code,
+                body ? body : "", (long long)timeout_ms);
+        free(body);
+        usleep(POLL_US);
+    }
+}
+
 static void test_e2e_controller__leader_election_one_writer(void **st)
 {
     (void)st;
@@ -819,15 +836,14 @@ static void test_e2e_controller__leader_election_one_writer(void **st)
         die("the lease names %s, neither replica", holder);
     free(holder);
     wait_status("web", 5000);
-    /* /readyz says which is which. */
-    char *body = NULL;
-    assert_int_equal(e2e_http_get(leader->port, "/readyz", &body), 200);
-    if (!body || !strstr(body, "leading"))
-        die("the leader's /readyz says \"%s\"", body ? body : "");
+    /* /readyz says which is which, once each has synced its caches. */
+    char *body = wait_ready(leader, 5000);
+    if (!strstr(body, "leading"))
+        die("the leader's /readyz says \"%s\"", body);
     free(body);
-    assert_int_equal(e2e_http_get(standby->port, "/readyz", &body), 200);
-    if (!body || !strstr(body, "standby"))
-        die("the standby's /readyz says \"%s\"", body ? body : "");
+    body = wait_ready(standby, 5000);
+    if (!strstr(body, "standby"))
+        die("the standby's /readyz says \"%s\"", body);
     free(body);
 
     int64_t t0 = e2e_now_ms();
