@@ -6,7 +6,7 @@
 #include "controller/controller.h"
 #include "controller/options.h"
 #include "demo/cluster.h"
-#include "demo/local.h"
+#include "sim/sim_local.h"
 #include "demo/model.h"
 #include "demo/observe.h"
 #include "demo/screen.h"
@@ -33,7 +33,7 @@ typedef struct runner {
     hpac_demo_result *result;
     hpac_sim_server *sim;
     hpac_sim_state *state;
-    char token[HPAC_DEMO_TOKEN_HEX + 1];
+    char token[HPAC_SIM_TOKEN_HEX + 1];
     char *kubeconfig;
     hpac_options opts;
     hpac_controller *ctl;
@@ -221,7 +221,7 @@ static int start_cluster(runner *r, char *err, size_t errsize)
         snprintf(err, errsize, "out of memory");
         return -1;
     }
-    hpac_demo_token(r->token);
+    hpac_sim_token(r->token);
     hpac_sim_options so = {.port = 0, .token = r->token, .threads = 0};
     char why[512];
     r->sim = hpac_sim_start(objects, &so, why, sizeof(why));
@@ -243,7 +243,7 @@ static int start_cluster(runner *r, char *err, size_t errsize)
     }
     r->status_replicas = r->cfg->initial_replicas;
     r->replicas = r->cfg->initial_replicas;
-    r->kubeconfig = hpac_demo_kubeconfig_write(r->result->port, r->token, err, errsize);
+    r->kubeconfig = hpac_sim_kubeconfig_write(r->result->port, r->token, err, errsize);
     return r->kubeconfig ? 0 : -1;
 }
 
@@ -295,7 +295,7 @@ static void stop_all(runner *r)
     hpac_sim_stop(r->sim);
     r->sim = NULL;
     r->state = NULL;
-    hpac_demo_kubeconfig_remove(r->kubeconfig);
+    hpac_sim_kubeconfig_remove(r->kubeconfig);
     r->kubeconfig = NULL;
     hpac_demo_model_clear(&r->model);
 }

@@ -1,5 +1,7 @@
 #include "e2e_support.h"
 
+#include "sim/sim_local.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -16,51 +18,13 @@
 
 char *e2e_write_kubeconfig(unsigned port, const char *token)
 {
-    char dir[] = "/tmp/hpac-e2e-XXXXXX";
-    if (!mkdtemp(dir))
-        return NULL;
-    char *path = malloc(strlen(dir) + 32);
-    if (!path)
-        return NULL;
-    sprintf(path, "%s/kubeconfig", dir);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        free(path);
-        return NULL;
-    }
-    fprintf(f,
-            "apiVersion: v1\n"
-            "kind: Config\n"
-            "clusters:\n"
-            "- name: sim\n"
-            "  cluster:\n"
-            "    server: http://127.0.0.1:%u\n"
-            "users:\n"
-            "- name: hpac\n"
-            "  user:\n"
-            "    token: %s\n"
-            "contexts:\n"
-            "- name: sim\n"
-            "  context:\n"
-            "    cluster: sim\n"
-            "    user: hpac\n"
-            "current-context: sim\n",
-            port, token);
-    fclose(f);
-    return path;
+    char err[256];
+    return hpac_sim_kubeconfig_write((uint16_t)port, token, err, sizeof(err));
 }
 
 void e2e_remove_kubeconfig(char *path)
 {
-    if (!path)
-        return;
-    unlink(path);
-    char *slash = strrchr(path, '/');
-    if (slash) {
-        *slash = '\0';
-        rmdir(path);
-    }
-    free(path);
+    hpac_sim_kubeconfig_remove(path);
 }
 
 static char *read_all(int fd)

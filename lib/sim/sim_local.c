@@ -1,4 +1,4 @@
-#include "demo/local.h"
+#include "sim/sim_local.h"
 
 #include "util/strutil.h"
 #include "util/timeutil.h"
@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void hpac_demo_token(char *buf)
+void hpac_sim_token(char *buf)
 {
-    unsigned char raw[HPAC_DEMO_TOKEN_HEX / 2];
+    unsigned char raw[HPAC_SIM_TOKEN_HEX / 2];
     size_t got = 0;
     FILE *f = fopen("/dev/urandom", "rb");
     if (f) {
@@ -34,7 +34,7 @@ void hpac_demo_token(char *buf)
         snprintf(buf + 2 * i, 3, "%02x", raw[i]);
 }
 
-char *hpac_demo_kubeconfig_write(uint16_t port, const char *token, char *err, size_t errsize)
+char *hpac_sim_kubeconfig_write(uint16_t port, const char *token, char *err, size_t errsize)
 {
     const char *tmp = getenv("TMPDIR");
     char *dir = hpac_format("%s/hpac-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -103,7 +103,7 @@ out:
     return result;
 }
 
-void hpac_demo_kubeconfig_remove(char *path)
+void hpac_sim_kubeconfig_remove(char *path)
 {
     if (!path)
         return;
