@@ -15,8 +15,8 @@
 #define BENCH_LINE_MAX 4096
 
 typedef struct bench_child {
-    pid_t pid;  /* 0: none */
-    int out_fd; /* its stdout when captured, else -1 */
+    pid_t pid;                    /* 0: none */
+    int out_fd;                   /* its stdout when captured, else -1 */
     char pending[BENCH_LINE_MAX]; /* read but not yet returned */
     size_t pending_len;
     const char *name;

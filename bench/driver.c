@@ -36,6 +36,9 @@
  * before its window opens. */
 #define ROUNDS_MAX 64
 #define WINDOW_SETTLE_S 1.0
+/* The paced floor runs this long at most (at 15 s periods, ten of them
+ * would take minutes without telling more). */
+#define PACED_FLOOR_MAX_S 30.0
 
 typedef struct config {
     const char *bin;
@@ -112,6 +115,11 @@ static double percentile(const double *sorted, size_t n, double p)
 
 static unsigned free_port(void);
 
+static double get(const json_t *w, const char *key)
+{
+    return json_number_value(json_object_get(w, key));
+}
+
 /* A JSON number, or null for NaN and infinities (which JSON lacks). */
 static json_t *number(double v)
 {
@@ -145,9 +153,8 @@ static int start_sim(bench *b)
     snprintf(pods, sizeof(pods), "%ld", c->pods_per_hpa);
     snprintf(ns, sizeof(ns), "%ld", c->namespaces);
     snprintf(threads, sizeof(threads), "%ld", c->sim_threads);
-    char *argv[] = {exe,           "--generate", n,         "--pods-per-hpa", pods,
-                    "--namespaces", ns,           "--threads", threads,          "--control",
-                    NULL};
+    char *argv[] = {exe, "--generate", n,       "--pods-per-hpa", pods, "--namespaces",
+                    ns,  "--threads",  threads, "--control",      NULL};
     if (bench_spawn(&b->sim, "hpac-sim", argv, b->sim_cpus, b->sim_log, true))
         return -1;
     if (bench_read_line(&b->sim, line, sizeof(line), SIM_START_TIMEOUT_S))
@@ -251,7 +258,7 @@ static int start_hpac(bench *b, bench_child *ctl, const char *period, unsigned m
     snprintf(conc, sizeof(conc), "--concurrent-horizontal-pod-autoscaler-syncs=%ld",
              c->concurrency);
     snprintf(bind, sizeof(bind), "--metrics-bind-address=127.0.0.1:%u", metrics_port);
-    char *argv[] = {exe,  master, api, sync, conc, bind, "--kube-api-qps=0", "--leader-elect=false",
+    char *argv[] = {exe, master, api, sync, conc, bind, "--kube-api-qps=0", "--leader-elect=false",
                     NULL};
     FILE *log = fopen(b->ctl_log, "a");
     if (log) {
@@ -305,7 +312,8 @@ static json_t *probe_latencies(const bench *b, size_t first)
     if (!ms)
         goto done;
     for (size_t i = first; i < n; i++) {
-        json_int_t us = json_integer_value(json_object_get(json_array_get(probes, i), "latency_us"));
+        json_int_t us =
+            json_integer_value(json_object_get(json_array_get(probes, i), "latency_us"));
         if (us < 0)
             missed++;
         else
@@ -322,6 +330,69 @@ done:
     free(ms);
     json_decref(stats);
     return out;
+}
+
+/* The floor paced at the steady state's rate (N per period), for the
+ * steady CPU ratio. Its own getrusage covers exactly its window. */
+static json_t *run_paced_floor(bench *b)
+{
+    const config *c = &b->cfg;
+    char exe[PATH_MAX_LEN], master[URL_MAX], conc[32], warm[32], dur[32], rate[32];
+    char line[BENCH_LINE_MAX];
+    double duration = c->period_s * (double)c->periods;
+    if (duration > PACED_FLOOR_MAX_S)
+        duration = PACED_FLOOR_MAX_S;
+    snprintf(exe, sizeof(exe), "%s/hpac-floor", c->bin);
+    snprintf(master, sizeof(master), "http://127.0.0.1:%u", b->sim_port);
+    snprintf(conc, sizeof(conc), "%ld", c->concurrency);
+    snprintf(warm, sizeof(warm), "%g", c->warmup_s);
+    snprintf(dur, sizeof(dur), "%g", duration);
+    snprintf(rate, sizeof(rate), "%g", (double)c->hpas / c->period_s);
+    char *argv[] = {exe,
+                    "--master",
+                    master,
+                    "--hpa-api",
+                    (char *)c->hpa_api,
+                    "--concurrency",
+                    conc,
+                    "--warmup",
+                    warm,
+                    "--duration",
+                    dur,
+                    "--rate",
+                    rate,
+                    NULL};
+    bench_child fl;
+    json_t *w = NULL;
+    if (bench_spawn(&fl, "hpac-floor", argv, b->ctl_cpus, b->floor_log, true))
+        return NULL;
+    snapshot a, z;
+    double timeout = READY_TIMEOUT_BASE_S + (double)c->hpas / 100.0 + c->warmup_s;
+    if (bench_read_line(&fl, line, sizeof(line), timeout) || strcmp(line, "measuring") != 0)
+        goto out;
+    take_snapshot(b, fl.pid, 0, &a);
+    if (bench_read_line(&fl, line, sizeof(line), duration + 60.0))
+        goto out;
+    take_snapshot(b, fl.pid, 0, &z);
+    json_t *report = json_loads(line, 0, NULL);
+    if (!report)
+        goto out;
+    double seq = get(report, "sequences"), cpu = get(report, "cpu_s");
+    double user = get(report, "cpu_user_s"), wall = get(report, "wall_s");
+    w = window_json(&a, &z, seq);
+    set_number(w, "cpu_s", cpu);
+    set_number(w, "cpu_user_s", user);
+    set_number(w, "cpu_sys_s", cpu - user);
+    set_number(w, "wall_s", wall);
+    set_number(w, "reconciles_per_s", seq / wall);
+    set_number(w, "cpu_core_fraction", cpu / wall);
+    set_number(w, "cpu_s_per_1000", cpu / seq * 1000.0);
+    json_object_set_new(w, "report", report);
+out:
+    if (!w)
+        fprintf(stderr, "bench: the paced hpac-floor failed (see %s)\n", b->floor_log);
+    bench_stop(&fl, STOP_GRACE_S, NULL);
+    return w;
 }
 
 /* Phase 1: a short period, a fixed number of periods, probes spread over
@@ -372,15 +443,21 @@ static int run_steady(bench *b)
     double expected = (double)c->hpas / c->period_s;
     set_number(w, "period_s", c->period_s);
     json_object_set_new(w, "periods", json_integer(c->periods));
-    json_object_set_new(w, "keeps_up",
-                        json_boolean(json_number_value(json_object_get(w, "reconciles_per_s")) >=
-                                     0.97 * expected));
+    json_object_set_new(
+        w, "keeps_up",
+        json_boolean(json_number_value(json_object_get(w, "reconciles_per_s")) >= 0.97 * expected));
     json_object_set_new(w, "latency", latency ? latency : json_null());
     json_object_set_new(w, "rss_kib_per_period", json_incref(rss));
     json_object_set_new(w, "vm_hwm_kib", json_integer(hwm));
     set_number(w, "lifetime_cpu_s", life_cpu);
     /* From the start of hpac to the end of its first round. */
     set_number(w, "first_round_s", started - launched);
+    json_t *paced = run_paced_floor(b);
+    if (paced) {
+        set_number(w, "cpu_ratio_to_paced_floor",
+                   get(w, "cpu_s_per_1000") / get(paced, "cpu_s_per_1000"));
+        json_object_set_new(b->result, "paced_floor", paced);
+    }
     json_object_set_new(b->result, "steady", w);
     rc = 0;
 out:
@@ -410,11 +487,6 @@ static double median(double *v, size_t n)
 {
     qsort(v, n, sizeof(*v), cmp_double);
     return n == 0 ? NAN : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double get(const json_t *w, const char *key)
-{
-    return json_number_value(json_object_get(w, key));
 }
 
 /* The medians over the rounds of one side, as JSON: the round closest to
@@ -453,9 +525,20 @@ static int start_floor(bench *b, bench_child *fl, long status_every)
     snprintf(conc, sizeof(conc), "%ld", c->concurrency);
     snprintf(every, sizeof(every), "%ld", status_every);
     /* It runs until stopped: the windows are the driver's. */
-    char *argv[] = {exe,      "--master",       master, "--hpa-api",  (char *)c->hpa_api,
-                    "--concurrency", conc,     "--warmup", "0",   "--duration", "1e9",
-                    "--status-every", every,  NULL};
+    char *argv[] = {exe,
+                    "--master",
+                    master,
+                    "--hpa-api",
+                    (char *)c->hpa_api,
+                    "--concurrency",
+                    conc,
+                    "--warmup",
+                    "0",
+                    "--duration",
+                    "1e9",
+                    "--status-every",
+                    every,
+                    NULL};
     if (bench_spawn(fl, "hpac-floor", argv, b->ctl_cpus, b->floor_log, true))
         return -1;
     char line[BENCH_LINE_MAX];
@@ -586,8 +669,8 @@ static json_t *machine_json(const bench *b)
     struct utsname u;
     uname(&u);
     return json_pack("{s:i, s:s, s:f, s:s, s:b}", "nproc", (int)sysconf(_SC_NPROCESSORS_ONLN),
-                     "cpu", model, "mem_gib", (double)pages * (double)page / 1073741824.0,
-                     "kernel", u.release, "pinned", b->sim_cpus != 0);
+                     "cpu", model, "mem_gib", (double)pages * (double)page / 1073741824.0, "kernel",
+                     u.release, "pinned", b->sim_cpus != 0);
 }
 
 static double num(const json_t *o, const char *a, const char *k)
@@ -617,8 +700,8 @@ static void print_report(const bench *b)
     const json_t *rss = json_object_get(json_object_get(r, "steady"), "rss_kib_per_period");
     long rss_first = (long)json_integer_value(json_array_get(rss, 0));
     long rss_last = (long)json_integer_value(json_array_get(rss, json_array_size(rss) - 1));
-    printf("\n== hpac benchmark: %ld HPAs x %ld pods (%ld pods), %s, concurrency %ld ==\n",
-           c->hpas, c->pods_per_hpa, c->hpas * c->pods_per_hpa, c->hpa_api, c->concurrency);
+    printf("\n== hpac benchmark: %ld HPAs x %ld pods (%ld pods), %s, concurrency %ld ==\n", c->hpas,
+           c->pods_per_hpa, c->hpas * c->pods_per_hpa, c->hpa_api, c->concurrency);
     printf("machine: %d CPUs, %s, %.1f GiB; %s\n",
            (int)json_integer_value(json_object_get(m, "nproc")),
            json_string_value(json_object_get(m, "cpu")), num(r, "machine", "mem_gib"),
@@ -626,9 +709,8 @@ static void print_report(const bench *b)
     printf("\nsteady (period %.3gs, %ld periods):\n", c->period_s, c->periods);
     printf("  reconciles/s            %10.0f  (%s: %ld HPAs / %.3gs = %.0f)\n",
            num(r, "steady", "reconciles_per_s"),
-           json_is_true(json_object_get(json_object_get(r, "steady"), "keeps_up"))
-               ? "keeps up"
-               : "FALLS BEHIND",
+           json_is_true(json_object_get(json_object_get(r, "steady"), "keeps_up")) ? "keeps up"
+                                                                                   : "FALLS BEHIND",
            c->hpas, c->period_s, (double)c->hpas / c->period_s);
     printf("  controller CPU          %10.1f%% of one core\n",
            100 * num(r, "steady", "cpu_core_fraction"));
@@ -645,8 +727,14 @@ static void print_report(const bench *b)
            (long long)json_integer_value(json_object_get(lat, "probes")),
            (long long)json_integer_value(json_object_get(lat, "missed")));
     printf("  projected at a 15s period: %.2f%% of one core\n", 100 * at15);
-    printf("\nsaturation (period 1ms; medians of %ld windows of %.3gs):\n", c->rounds,
-           c->window_s);
+    if (json_object_get(r, "paced_floor")) {
+        printf("  the floor at the same rate: %.1f%% of one core, CPU s / 1000 sequences ",
+               100 * num(r, "paced_floor", "cpu_core_fraction"));
+        print_cpu_per_1000(r, "paced_floor");
+        printf("  steady CPU ratio to the paced floor: %.2f\n",
+               num(r, "steady", "cpu_ratio_to_paced_floor"));
+    }
+    printf("\nsaturation (period 1ms; medians of %ld windows of %.3gs):\n", c->rounds, c->window_s);
     printf("  reconciles/s            %10.0f\n", num(r, "saturation", "reconciles_per_s"));
     printf("  controller CPU          %10.1f%% of one core\n",
            100 * num(r, "saturation", "cpu_core_fraction"));
@@ -655,9 +743,9 @@ static void print_report(const bench *b)
     printf("  API requests/reconcile  %10.3f\n", num(r, "saturation", "requests_per_reconcile"));
     printf("  sim CPU                 %10.1f%% of one core\n",
            100 * num(r, "saturation", "sim_cpu_core_fraction"));
-    printf("  VmHWM                   %10ld KiB\n",
-           (long)json_integer_value(
-               json_object_get(json_object_get(r, "saturation"), "vm_hwm_kib")));
+    printf(
+        "  VmHWM                   %10ld KiB\n",
+        (long)json_integer_value(json_object_get(json_object_get(r, "saturation"), "vm_hwm_kib")));
     printf("\nfloor (same requests, same concurrency; windows alternating with hpac's):\n");
     printf("  sequences/s             %10.0f\n", num(r, "floor", "reconciles_per_s"));
     printf("  CPU                     %10.1f%% of one core\n",
@@ -681,7 +769,7 @@ static int parse(int argc, char **argv, config *c)
         .pods_per_hpa = env_long("PODS_PER_HPA", 10),
         .namespaces = env_long("NAMESPACES", 1),
         .hpa_api = env_str("HPA_API", "autoscaling/v2"),
-        .period_s = env_double("PERIOD", 1.0),
+        .period_s = env_double("PERIOD", 0),
         .periods = env_long("PERIODS", 10),
         .concurrency = env_long("CONCURRENCY", 16),
         .rounds = env_long("ROUNDS", 3),
@@ -690,6 +778,10 @@ static int parse(int argc, char **argv, config *c)
         .probes = env_long("PROBES", 100),
         .sim_threads = env_long("SIM_THREADS", 2),
     };
+    /* 1s keeps 1,000 HPAs busy; beyond that, the period of the targets
+     * (and upstream's default): 15s. */
+    if (c->period_s == 0)
+        c->period_s = c->hpas <= 1000 ? 1.0 : 15.0;
     if (argc > 1) {
         fprintf(stderr, "usage: hpac-bench (settings come from the environment: see "
                         "bench/README.md)\n");
@@ -698,8 +790,7 @@ static int parse(int argc, char **argv, config *c)
     (void)argv;
     if (c->hpas < 1 || c->pods_per_hpa < 1 || c->namespaces < 1 || c->period_s <= 0 ||
         c->periods < 1 || c->concurrency < 1 || c->rounds < 1 || c->rounds > ROUNDS_MAX ||
-        c->window_s <= 0 || c->warmup_s < 0 ||
-        c->probes < 0 || c->sim_threads < 1) {
+        c->window_s <= 0 || c->warmup_s < 0 || c->probes < 0 || c->sim_threads < 1) {
         fprintf(stderr, "hpac-bench: invalid settings\n");
         return -1;
     }
@@ -727,14 +818,14 @@ int main(int argc, char **argv)
     }
     b.result = json_object();
     json_object_set_new(b.result, "machine", machine_json(&b));
-    json_object_set_new(
-        b.result, "config",
-        json_pack("{s:i, s:i, s:i, s:s, s:f, s:i, s:i, s:i, s:f, s:f, s:i, s:i}", "hpas",
-                  (int)c->hpas, "pods_per_hpa", (int)c->pods_per_hpa, "namespaces",
-                  (int)c->namespaces, "hpa_api", c->hpa_api, "period_s", c->period_s, "periods",
-                  (int)c->periods, "concurrency", (int)c->concurrency, "rounds",
-                  (int)c->rounds, "window_s", c->window_s, "warmup_s", c->warmup_s, "probes",
-                  (int)c->probes, "sim_threads", (int)c->sim_threads));
+    json_object_set_new(b.result, "config",
+                        json_pack("{s:i, s:i, s:i, s:s, s:f, s:i, s:i, s:i, s:f, s:f, s:i, s:i}",
+                                  "hpas", (int)c->hpas, "pods_per_hpa", (int)c->pods_per_hpa,
+                                  "namespaces", (int)c->namespaces, "hpa_api", c->hpa_api,
+                                  "period_s", c->period_s, "periods", (int)c->periods,
+                                  "concurrency", (int)c->concurrency, "rounds", (int)c->rounds,
+                                  "window_s", c->window_s, "warmup_s", c->warmup_s, "probes",
+                                  (int)c->probes, "sim_threads", (int)c->sim_threads));
     int status = 1;
     fprintf(stderr, "bench: generating %ld HPAs x %ld pods in hpac-sim...\n", c->hpas,
             c->pods_per_hpa);

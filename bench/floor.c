@@ -25,11 +25,13 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#define USAGE                                                                                  \
-    "usage: hpac-floor --master URL [--hpa-api autoscaling/v2|hpac.io/v1]\n"                  \
-    "                  [--concurrency C] [--warmup S] [--duration S] [--status-every K]\n"
+#define USAGE                                                                                      \
+    "usage: hpac-floor --master URL [--hpa-api autoscaling/v2|hpac.io/v1]\n"                       \
+    "                  [--concurrency C] [--warmup S] [--duration S] [--status-every K]\n"         \
+    "                  [--rate R]\n"
 
 #define NAME_MAX_LEN 253
+#define PACE_TICK_S 0.002
 
 typedef struct target {
     char *scale_path;
@@ -63,13 +65,17 @@ struct floor_run {
     size_t concurrency;
     double warmup_s, duration_s;
     unsigned long status_every;
+    double rate; /* sequences per second; 0: as fast as the slots allow */
 
     slot *slots;
     size_t next; /* round-robin position */
     enum { WAITING, WARMING, MEASURING, DRAINING } phase;
     ev_timer phase_timer;
-    double start_wall, start_cpu;  /* process start */
-    double synced_wall, synced_cpu; /* both lists delivered */
+    ev_timer pace_timer; /* with a rate: starts the sequences that are due */
+    double pace_start;
+    unsigned long paced;                         /* sequences started since pace_start */
+    double start_wall, start_cpu;                /* process start */
+    double synced_wall, synced_cpu;              /* both lists delivered */
     double window_wall, window_cpu, window_user; /* window start */
     double end_wall, end_cpu, end_user;
     unsigned long sequences, requests, errors, started;
@@ -133,8 +139,7 @@ static void target_free(target *t)
     free(t);
 }
 
-static target *target_new(const floor_run *r, const char *ns, const char *name,
-                          const json_t *ref)
+static target *target_new(const floor_run *r, const char *ns, const char *name, const json_t *ref)
 {
     const char *api_version = json_string_value(json_object_get(ref, "apiVersion"));
     const char *kind = json_string_value(json_object_get(ref, "kind"));
@@ -148,8 +153,8 @@ static target *target_new(const floor_run *r, const char *ns, const char *name,
     if (t)
         t->ns_escaped = hpac_kube_escape(ns);
     if (t && t->ns_escaped && prefix && hpa_prefix && resource && ename && etname) {
-        t->scale_path = hpac_format("%s/namespaces/%s/%s/%s/scale", prefix, t->ns_escaped,
-                                    resource, etname);
+        t->scale_path =
+            hpac_format("%s/namespaces/%s/%s/%s/scale", prefix, t->ns_escaped, resource, etname);
         t->status_path = hpac_format("%s/namespaces/%s/horizontalpodautoscalers/%s/status",
                                      hpa_prefix, t->ns_escaped, ename);
     }
@@ -233,6 +238,9 @@ static void enter_warmup(floor_run *r)
     ev_timer_set(&r->phase_timer, r->warmup_s, 0.);
     ev_timer_start(r->loop, &r->phase_timer);
     r->window_wall = wall_now();
+    r->pace_start = wall_now();
+    if (r->rate > 0)
+        ev_timer_again(r->loop, &r->pace_timer);
     start_sequences(r);
 }
 
@@ -275,7 +283,10 @@ static void sequence_done(slot *s)
     if (r->phase == MEASURING)
         r->sequences++;
     if (r->phase == WARMING || r->phase == MEASURING) {
-        run_slot(s);
+        if (r->rate > 0)
+            start_sequences(r);
+        else
+            run_slot(s);
         return;
     }
     if (r->phase == DRAINING) {
@@ -323,8 +334,8 @@ static void on_scale(void *ctx, const hpac_kube_response *resp)
     floor_run *r = s->run;
     s->call = NULL;
     count_response(r, resp);
-    const char *selector = json_string_value(
-        json_object_get(json_object_get(resp->body, "status"), "selector"));
+    const char *selector =
+        json_string_value(json_object_get(json_object_get(resp->body, "status"), "selector"));
     char *esel = selector ? hpac_kube_escape(selector) : NULL;
     char *path = esel ? hpac_format("/apis/metrics.k8s.io/v1beta1/namespaces/%s/pods"
                                     "?labelSelector=%s",
@@ -356,10 +367,25 @@ static void run_slot(slot *s)
 
 static void start_sequences(floor_run *r)
 {
-    for (size_t i = 0; i < r->concurrency; i++) {
-        if (!r->slots[i].busy)
+    /* Paced: as many as are due since the pace started, slots permitting
+     * (a late one starts as soon as a slot frees). */
+    unsigned long due =
+        r->rate > 0 ? (unsigned long)((wall_now() - r->pace_start) * r->rate) : (unsigned long)-1;
+    for (size_t i = 0; i < r->concurrency && r->paced < due; i++) {
+        if (!r->slots[i].busy) {
             run_slot(&r->slots[i]);
+            r->paced++;
+        }
     }
+}
+
+static void on_pace_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    floor_run *r = w->data;
+    if (r->phase == WARMING || r->phase == MEASURING)
+        start_sequences(r);
 }
 
 static void on_phase_timer(struct ev_loop *loop, ev_timer *w, int revents)
@@ -380,6 +406,7 @@ static void on_phase_timer(struct ev_loop *loop, ev_timer *w, int revents)
     r->end_wall = wall_now();
     r->end_cpu = cpu_times(&r->end_user);
     r->phase = DRAINING;
+    ev_timer_stop(loop, &r->pace_timer);
     for (size_t i = 0; i < r->concurrency; i++) {
         if (r->slots[i].busy)
             return;
@@ -409,11 +436,13 @@ static int parse(int argc, char **argv, floor_run *r, const char **master)
             r->duration_s = strtod(value, NULL);
         else if (!strcmp(flag, "--status-every"))
             r->status_every = strtoul(value, NULL, 10);
+        else if (!strcmp(flag, "--rate"))
+            r->rate = strtod(value, NULL);
         else
             return -1;
     }
-    if (argc % 2 == 0 || !*master || r->concurrency < 1 || r->duration_s <= 0 ||
-        r->warmup_s < 0)
+    if (argc % 2 == 0 || !*master || r->concurrency < 1 || r->duration_s <= 0 || r->warmup_s < 0 ||
+        r->rate < 0)
         return -1;
     return 0;
 }
@@ -429,7 +458,8 @@ static char *collection(const char *api_version, const char *resource)
 static void report(const floor_run *r)
 {
     printf("{\"hpas\":%zu,\"pods\":%zu,\"sequences\":%lu,\"requests\":%lu,\"errors\":%lu,"
-           "\"cpu_s\":%.6f,\"cpu_user_s\":%.6f,\"wall_s\":%.6f,\"startup_s\":%.6f,\"startup_cpu_s\":%.6f,"
+           "\"cpu_s\":%.6f,\"cpu_user_s\":%.6f,\"wall_s\":%.6f,\"startup_s\":%.6f,\"startup_cpu_"
+           "s\":%.6f,"
            "\"max_rss_kib\":%ld}\n",
            r->target_count, r->pods, r->sequences, r->requests, r->errors,
            r->end_cpu - r->window_cpu, r->end_user - r->window_user, r->end_wall - r->window_wall,
@@ -480,6 +510,10 @@ int main(int argc, char **argv)
     }
     ev_timer_init(&r.phase_timer, on_phase_timer, 0., 0.);
     r.phase_timer.data = &r;
+    /* Every 2 ms: fine enough for thousands of sequences a second. */
+    ev_init(&r.pace_timer, on_pace_timer);
+    r.pace_timer.repeat = PACE_TICK_S;
+    r.pace_timer.data = &r;
     r.exit_status = 0;
     ev_run(r.loop, 0);
     if (r.exit_status == 0)
@@ -487,8 +521,10 @@ int main(int argc, char **argv)
 out:
     for (size_t i = 0; r.slots && i < r.concurrency; i++)
         hpac_kube_cancel(r.slots[i].call);
-    if (r.loop)
+    if (r.loop) {
         ev_timer_stop(r.loop, &r.phase_timer);
+        ev_timer_stop(r.loop, &r.pace_timer);
+    }
     hpac_informer_free(r.hpa_informer);
     hpac_informer_free(r.pod_informer);
     hpac_kube_free(r.kube);

@@ -125,8 +125,8 @@ int bench_read_line(bench_child *c, char *buf, size_t size, double timeout_s)
             return -1;
         if (n <= 0)
             continue;
-        ssize_t got = read(c->out_fd, c->pending + c->pending_len,
-                           sizeof(c->pending) - c->pending_len);
+        ssize_t got =
+            read(c->out_fd, c->pending + c->pending_len, sizeof(c->pending) - c->pending_len);
         if (got == 0 || (got < 0 && errno != EINTR))
             return -1;
         if (got > 0)
@@ -187,8 +187,7 @@ double bench_proc_cpu(pid_t pid, double *user, double *sys)
     if (!p)
         return -1;
     unsigned long long utime = 0, stime = 0;
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-               &stime) != 2)
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
         return -1;
     double tick = (double)sysconf(_SC_CLK_TCK);
     if (user)

@@ -209,9 +209,8 @@ static char *stats_text(hpac_sim_control *c)
                                                 "latency_us", latency));
     }
     pthread_mutex_unlock(&c->lock);
-    root = json_pack("{s:I, s:O, s:O}", "requests",
-                     (json_int_t)hpac_sim_request_count(c->sim), "writes", writes, "probes",
-                     probes);
+    root = json_pack("{s:I, s:O, s:O}", "requests", (json_int_t)hpac_sim_request_count(c->sim),
+                     "writes", writes, "probes", probes);
     text = root ? json_dumps(root, JSON_COMPACT) : NULL;
 out:
     json_decref(root);
@@ -221,9 +220,8 @@ out:
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     hpac_sim_control *c = cls;
     static int started;

@@ -14,12 +14,12 @@ static json_t *hpa_object(const char *ns, const char *name)
 {
     return json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:{s:s, s:s, s:s}, s:i, s:i,"
                      " s:[{s:s, s:{s:s, s:{s:s, s:i}}}]}}",
-                     "apiVersion", "autoscaling/v2", "kind", "HorizontalPodAutoscaler",
-                     "metadata", "name", name, "namespace", ns, "spec", "scaleTargetRef",
-                     "apiVersion", "apps/v1", "kind", "Deployment", "name", name,
-                     "minReplicas", 1, "maxReplicas", HPAC_GEN_MAX_REPLICAS, "metrics", "type",
-                     "Resource", "resource", "name", "cpu", "target", "type", "Utilization",
-                     "averageUtilization", HPAC_GEN_TARGET_UTILIZATION);
+                     "apiVersion", "autoscaling/v2", "kind", "HorizontalPodAutoscaler", "metadata",
+                     "name", name, "namespace", ns, "spec", "scaleTargetRef", "apiVersion",
+                     "apps/v1", "kind", "Deployment", "name", name, "minReplicas", 1, "maxReplicas",
+                     HPAC_GEN_MAX_REPLICAS, "metrics", "type", "Resource", "resource", "name",
+                     "cpu", "target", "type", "Utilization", "averageUtilization",
+                     HPAC_GEN_TARGET_UTILIZATION);
 }
 
 static json_t *deployment_object(const char *ns, const char *name, size_t replicas)
@@ -41,8 +41,8 @@ static json_t *pod_object(const char *ns, const char *app, const char *name)
      * that every sample counts. */
     return json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:{s:[{s:s, s:s, s:{s:{s:s}}}]},"
                      " s:{s:s, s:s, s:[{s:s, s:s, s:s}]}}",
-                     "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "namespace",
-                     ns, "labels", "app", app, "spec", "containers", "name", "main", "image",
+                     "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "namespace", ns,
+                     "labels", "app", app, "spec", "containers", "name", "main", "image",
                      "registry.example/app:1", "resources", "requests", "cpu", request, "status",
                      "phase", "Running", "startTime", "@now-1h", "conditions", "type", "Ready",
                      "status", "True", "lastTransitionTime", "@now-1h");
@@ -88,8 +88,8 @@ json_t *hpac_gen_objects(const hpac_gen_options *o)
             char pod[2 * NAME_MAX_LEN];
             snprintf(pod, sizeof(pod), "%s-%zu", app, j);
             if (json_array_append_new(pods, pod_object(ns, app, pod)) ||
-                json_array_append_new(metrics, pod_metrics_object(
-                                                   ns, app, pod, usage_milli(j, o->pods_per_hpa))))
+                json_array_append_new(
+                    metrics, pod_metrics_object(ns, app, pod, usage_milli(j, o->pods_per_hpa))))
                 goto out;
         }
     }

@@ -11,9 +11,9 @@
 #include <stddef.h>
 
 typedef struct hpac_gen_options {
-    size_t hpas;          /* N */
-    size_t pods_per_hpa;  /* >= 1 */
-    size_t namespaces;    /* >= 1 */
+    size_t hpas;         /* N */
+    size_t pods_per_hpa; /* >= 1 */
+    size_t namespaces;   /* >= 1 */
 } hpac_gen_options;
 
 /* CPU request of every container, and the mean usage the generator gives

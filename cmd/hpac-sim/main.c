@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define USAGE                                                                                  \
-    "usage: hpac-sim (--case FILE | --generate N [--pods-per-hpa P] [--namespaces K])\n"      \
+#define USAGE                                                                                      \
+    "usage: hpac-sim (--case FILE | --generate N [--pods-per-hpa P] [--namespaces K])\n"           \
     "                [--port N] [--token T] [--threads T] [--control] [--control-port N]\n"
 
 static volatile sig_atomic_t stop_requested;

@@ -20,18 +20,17 @@ static json_t *objects(void)
         snprintf(name, sizeof(name), "p-%02d", i);
         json_array_append_new(pods, json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}}", "apiVersion",
                                               "v1", "kind", "Pod", "metadata", "name", name,
-                                              "namespace", i % 2 ? "odd" : "even", "labels",
-                                              "app", i % 3 ? "web" : "db"));
+                                              "namespace", i % 2 ? "odd" : "even", "labels", "app",
+                                              i % 3 ? "web" : "db"));
     }
     for (int i = 0; i < HPAS; i++) {
         char name[32];
         snprintf(name, sizeof(name), "h-%d", i);
         json_array_append_new(
             hpas, json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:{s:s, s:s, s:s}, s:i}}", "apiVersion",
-                            "autoscaling/v2", "kind", "HorizontalPodAutoscaler", "metadata",
-                            "name", name, "namespace", "default", "spec", "scaleTargetRef",
-                            "apiVersion", "apps/v1", "kind", "Deployment", "name", name,
-                            "maxReplicas", 5));
+                            "autoscaling/v2", "kind", "HorizontalPodAutoscaler", "metadata", "name",
+                            name, "namespace", "default", "spec", "scaleTargetRef", "apiVersion",
+                            "apps/v1", "kind", "Deployment", "name", name, "maxReplicas", 5));
     }
     return json_pack("{s:o, s:o, s:[]}", "pods", pods, "hpas", hpas, "targets");
 }
@@ -89,9 +88,10 @@ static void list_all(hpac_sim_server *sim, const char *collection, const char *q
         assert_true(json_array_size(items) <= limit);
         size_t i;
         json_t *item;
-        json_array_foreach(items, i, item) {
-            const char *name = json_string_value(
-                json_object_get(json_object_get(item, "metadata"), "name"));
+        json_array_foreach(items, i, item)
+        {
+            const char *name =
+                json_string_value(json_object_get(json_object_get(item, "metadata"), "name"));
             used += (size_t)snprintf(names + used, size - used, "%s,", name);
             assert_true(used < size);
         }
@@ -141,7 +141,8 @@ static void test_sim__paging_lists_everything_once(void **state)
         size_t used = 0, i;
         json_t *item;
         whole[0] = '\0';
-        json_array_foreach(json_object_get(list, "items"), i, item) {
+        json_array_foreach(json_object_get(list, "items"), i, item)
+        {
             used += (size_t)snprintf(
                 whole + used, sizeof(whole) - used, "%s,",
                 json_string_value(json_object_get(json_object_get(item, "metadata"), "name")));
@@ -149,9 +150,8 @@ static void test_sim__paging_lists_everything_once(void **state)
         assert_null(json_object_get(json_object_get(list, "metadata"), "continue"));
         json_decref(list);
         if (strcmp(paged, whole) != 0 || pages != cases[c].pages)
-            fail_msg("%s?%slimit=%u: %d pages \"%s\", want %d pages \"%s\"",
-                     cases[c].collection, cases[c].query, cases[c].limit, pages, paged,
-                     cases[c].pages, whole);
+            fail_msg("%s?%slimit=%u: %d pages \"%s\", want %d pages \"%s\"", cases[c].collection,
+                     cases[c].query, cases[c].limit, pages, paged, cases[c].pages, whole);
     }
     hpac_sim_stop(sim);
 }
