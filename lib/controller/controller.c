@@ -46,7 +46,10 @@ typedef struct hpa_entry {
     int shard;
     hpac_history history;
     bool history_current; /* in memory is newer than the annotation */
-    char *persisted;      /* the history encoding last written or read */
+    /* The history encoding last written or read, as a hash: only ever
+     * compared, and 10,000 encodings would cost megabytes. */
+    unsigned long long persisted_hash;
+    bool has_persisted;
     int64_t persisted_at_ms;
     uint32_t id;        /* for the pod cache's claims (AmbiguousSelector) */
     int64_t due_ms;     /* monotonic */
@@ -208,7 +211,6 @@ static void entry_free(hpa_entry *e)
     if (e->ctl->entries_by_id)
         hpac_strmap_remove(e->ctl->entries_by_id, idtext);
     hpac_history_clear(&e->history);
-    free(e->persisted);
     free(e->json_text);
     free(e->key);
     free(e->ns);
@@ -223,8 +225,7 @@ static void load_history(hpa_entry *e, const json_t *object)
         json_object_get(json_object_get(object, "metadata"), "annotations");
     const char *text = json_string_value(json_object_get(annotations, HPAC_HISTORY_ANNOTATION));
     hpac_history_clear(&e->history);
-    free(e->persisted);
-    e->persisted = NULL;
+    e->has_persisted = false;
     e->history_current = true;
     if (!text)
         return;
@@ -234,7 +235,8 @@ static void load_history(hpa_entry *e, const json_t *object)
         hpac_history_clear(&e->history);
         return;
     }
-    e->persisted = hpac_strdup(text);
+    e->persisted_hash = hpac_hash_string(text);
+    e->has_persisted = true;
     e->persisted_at_ms = hpac_clock_monotonic_ms();
     hpac_info(2, "HPA=\"%s\": history restored (%zu recommendations, %zu+%zu scale events)",
               e->key, e->history.recommendation_count, e->history.scale_up_count,
@@ -263,7 +265,9 @@ static void persist_history(controller *c, hpa_entry *e, bool wrote_something)
     char *text = hpac_history_encode(&e->history);
     if (!text)
         return;
-    bool changed = !e->persisted || strcmp(e->persisted, text) != 0;
+    /* A hash collision would only delay a write until the next change. */
+    unsigned long long hash = hpac_hash_string(text);
+    bool changed = !e->has_persisted || e->persisted_hash != hash;
     bool due = wrote_something || now - e->persisted_at_ms >= HISTORY_PERSIST_INTERVAL_MS;
     if (!changed || !due || !may_write(c, e->ns, e->name)) {
         free(text);
@@ -279,10 +283,9 @@ static void persist_history(controller *c, hpa_entry *e, bool wrote_something)
         hpac_kube_request(c->kube, "PATCH", path, patch, "application/merge-patch+json",
                           on_history_written, c)) {
         c->writes_in_flight++;
-        free(e->persisted);
-        e->persisted = text;
+        e->persisted_hash = hash;
+        e->has_persisted = true;
         e->persisted_at_ms = now;
-        text = NULL;
     }
     json_decref(patch);
     free(path);
