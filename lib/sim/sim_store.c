@@ -1,6 +1,6 @@
 #include "sim/sim_store.h"
 
-#include "sim/sim_map.h"
+#include "util/strmap.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,13 +19,13 @@ typedef struct ns_bucket {
     /* "key=value" -> entry_list: the entries carrying that label, so that
      * a selector with an equality ("app=web") looks at its candidates only,
      * not at every pod of a 100,000-pod namespace. */
-    hpac_sim_map *by_label;
+    hpac_strmap *by_label;
     bool index_broken; /* an allocation failed: scan the namespace instead */
 } ns_bucket;
 
 struct hpac_sim_store {
-    hpac_sim_map *by_ns;  /* ns -> ns_bucket */
-    hpac_sim_map *by_key; /* "ns\nkey" -> hpac_sim_entry */
+    hpac_strmap *by_ns;  /* ns -> ns_bucket */
+    hpac_strmap *by_key; /* "ns\nkey" -> hpac_sim_entry */
     ns_bucket **buckets;  /* first-appearance order */
     size_t nbuckets, cap_buckets;
     size_t count;
@@ -89,10 +89,10 @@ static void index_add(ns_bucket *bucket, hpac_sim_entry *entry)
     for (size_t i = 0; i < entry->labels.count && !bucket->index_broken; i++) {
         char buf[LABEL_KEY_STACK];
         char *key = label_key(buf, &entry->labels.items[i]);
-        entry_list *list = key ? hpac_sim_map_get(bucket->by_label, key) : NULL;
+        entry_list *list = key ? hpac_strmap_get(bucket->by_label, key) : NULL;
         if (key && !list) {
             list = calloc(1, sizeof(*list));
-            if (list && hpac_sim_map_put(bucket->by_label, key, list) != 0) {
+            if (list && hpac_strmap_put(bucket->by_label, key, list) != 0) {
                 free(list);
                 list = NULL;
             }
@@ -120,7 +120,7 @@ static void index_del(ns_bucket *bucket, hpac_sim_entry *entry)
     for (size_t i = 0; i < entry->labels.count; i++) {
         char buf[LABEL_KEY_STACK];
         char *key = label_key(buf, &entry->labels.items[i]);
-        entry_list *list = key ? hpac_sim_map_get(bucket->by_label, key) : NULL;
+        entry_list *list = key ? hpac_strmap_get(bucket->by_label, key) : NULL;
         if (!key)
             bucket->index_broken = true;
         for (size_t j = 0; list && j < list->count; j++) {
@@ -132,7 +132,7 @@ static void index_del(ns_bucket *bucket, hpac_sim_entry *entry)
             }
         }
         if (list && list->count == 0)
-            entry_list_free(hpac_sim_map_remove(bucket->by_label, key));
+            entry_list_free(hpac_strmap_remove(bucket->by_label, key));
         if (key && key != buf)
             free(key);
     }
@@ -154,8 +154,8 @@ hpac_sim_store *hpac_sim_store_new(void)
     hpac_sim_store *store = calloc(1, sizeof(*store));
     if (!store)
         return NULL;
-    store->by_ns = hpac_sim_map_new();
-    store->by_key = hpac_sim_map_new();
+    store->by_ns = hpac_strmap_new();
+    store->by_key = hpac_strmap_new();
     if (!store->by_ns || !store->by_key) {
         hpac_sim_store_free(store);
         return NULL;
@@ -172,19 +172,19 @@ void hpac_sim_store_free(hpac_sim_store *store)
         for (size_t i = 0; i < bucket->count; i++)
             entry_free(bucket->entries[i]);
         free(bucket->entries);
-        hpac_sim_map_free_with(bucket->by_label, entry_list_free);
+        hpac_strmap_free_with(bucket->by_label, entry_list_free);
         free(bucket->name);
         free(bucket);
     }
     free(store->buckets);
-    hpac_sim_map_free(store->by_ns);
-    hpac_sim_map_free(store->by_key);
+    hpac_strmap_free(store->by_ns);
+    hpac_strmap_free(store->by_key);
     free(store);
 }
 
 static ns_bucket *bucket_for(hpac_sim_store *store, const char *ns)
 {
-    ns_bucket *bucket = hpac_sim_map_get(store->by_ns, ns);
+    ns_bucket *bucket = hpac_strmap_get(store->by_ns, ns);
     if (bucket)
         return bucket;
     if (store->nbuckets == store->cap_buckets) {
@@ -199,10 +199,10 @@ static ns_bucket *bucket_for(hpac_sim_store *store, const char *ns)
     if (!bucket)
         return NULL;
     bucket->name = strdup(ns);
-    bucket->by_label = hpac_sim_map_new();
+    bucket->by_label = hpac_strmap_new();
     if (!bucket->name || !bucket->by_label ||
-        hpac_sim_map_put(store->by_ns, ns, bucket) != 0) {
-        hpac_sim_map_free(bucket->by_label);
+        hpac_strmap_put(store->by_ns, ns, bucket) != 0) {
+        hpac_strmap_free(bucket->by_label);
         free(bucket->name);
         free(bucket);
         return NULL;
@@ -231,9 +231,9 @@ hpac_sim_entry *hpac_sim_store_put(hpac_sim_store *store, const char *ns, const 
     if (parse_labels(obj, &labels, err, errsize) != 0)
         goto out;
 
-    hpac_sim_entry *existing = hpac_sim_map_get(store->by_key, ckey);
+    hpac_sim_entry *existing = hpac_strmap_get(store->by_key, ckey);
     if (existing) {
-        ns_bucket *bucket = hpac_sim_map_get(store->by_ns, ns);
+        ns_bucket *bucket = hpac_strmap_get(store->by_ns, ns);
         index_del(bucket, existing);
         json_decref(existing->obj);
         existing->obj = obj;
@@ -268,7 +268,7 @@ hpac_sim_entry *hpac_sim_store_put(hpac_sim_store *store, const char *ns, const 
     }
     entry->ns = strdup(ns);
     entry->key = strdup(key);
-    if (!entry->ns || !entry->key || hpac_sim_map_put(store->by_key, ckey, entry) != 0) {
+    if (!entry->ns || !entry->key || hpac_strmap_put(store->by_key, ckey, entry) != 0) {
         entry_free(entry);
         snprintf(err, errsize, "out of memory");
         goto out;
@@ -295,7 +295,7 @@ hpac_sim_entry *hpac_sim_store_find(const hpac_sim_store *store, const char *ns,
     char *ckey = composite(buf, ns, key);
     if (!ckey)
         return NULL;
-    hpac_sim_entry *entry = hpac_sim_map_get(store->by_key, ckey);
+    hpac_sim_entry *entry = hpac_strmap_get(store->by_key, ckey);
     composite_done(buf, ckey);
     return entry;
 }
@@ -306,7 +306,7 @@ int hpac_sim_store_relabel(hpac_sim_store *store, hpac_sim_entry *entry, char *e
     hpac_labels labels = {0};
     if (parse_labels(entry->obj, &labels, err, errsize) != 0)
         return -1;
-    ns_bucket *bucket = hpac_sim_map_get(store->by_ns, entry->ns);
+    ns_bucket *bucket = hpac_strmap_get(store->by_ns, entry->ns);
     index_del(bucket, entry);
     hpac_labels_clear(&entry->labels);
     entry->labels = labels;
@@ -320,13 +320,13 @@ int hpac_sim_store_remove(hpac_sim_store *store, const char *ns, const char *key
     char *ckey = composite(buf, ns, key);
     if (!ckey)
         return -1;
-    hpac_sim_entry *entry = hpac_sim_map_remove(store->by_key, ckey);
+    hpac_sim_entry *entry = hpac_strmap_remove(store->by_key, ckey);
     composite_done(buf, ckey);
     if (!entry)
         return -1;
     /* O(entries of the namespace): removal is rare (the demo deleting a
      * pod), listing is what must be fast. */
-    ns_bucket *bucket = hpac_sim_map_get(store->by_ns, ns);
+    ns_bucket *bucket = hpac_strmap_get(store->by_ns, ns);
     if (bucket)
         index_del(bucket, entry);
     for (size_t i = 0; bucket && i < bucket->count; i++) {
@@ -410,7 +410,7 @@ static const entry_list *candidates(const ns_bucket *bucket, const pivot *pv, bo
     if (*all)
         return NULL;
     for (size_t i = 0; i < pv->count; i++) {
-        const entry_list *list = hpac_sim_map_get(bucket->by_label, pv->reqs[i]);
+        const entry_list *list = hpac_strmap_get(bucket->by_label, pv->reqs[i]);
         if (!list)
             return NULL; /* nobody carries a required label */
         if (!best || list->count < best->count)
@@ -449,7 +449,7 @@ void hpac_sim_store_each(const hpac_sim_store *store, const char *ns, const hpac
     pivot pv;
     bool indexed = sel && pivot_parse(sel, &pv) == 0;
     if (ns) {
-        const ns_bucket *bucket = hpac_sim_map_get(store->by_ns, ns);
+        const ns_bucket *bucket = hpac_strmap_get(store->by_ns, ns);
         if (bucket)
             visit_bucket(bucket, sel, indexed ? &pv : NULL, visit, ctx);
     } else {

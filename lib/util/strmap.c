@@ -50,6 +50,17 @@ void hpac_strmap_free(hpac_strmap *m)
     free(m);
 }
 
+void hpac_strmap_free_with(hpac_strmap *m, void (*free_value)(void *value))
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->capacity; i++) {
+        if (m->slots[i].key)
+            free_value(m->slots[i].value);
+    }
+    hpac_strmap_free(m);
+}
+
 static slot *find(const hpac_strmap *m, const char *key)
 {
     size_t mask = m->capacity - 1;

@@ -11,6 +11,8 @@ typedef struct hpac_strmap hpac_strmap;
 hpac_strmap *hpac_strmap_new(void);
 /* Frees the map and its keys, not the values. */
 void hpac_strmap_free(hpac_strmap *m);
+/* Frees the map, calling free_value on every value first. */
+void hpac_strmap_free_with(hpac_strmap *m, void (*free_value)(void *value));
 
 void *hpac_strmap_get(const hpac_strmap *m, const char *key);
 /* Inserts or replaces. 0, or -1 when out of memory (map unchanged). */

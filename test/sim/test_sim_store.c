@@ -1,8 +1,8 @@
-/* The simulator's hash map and namespace-indexed object store. */
+/* The simulator's namespace-indexed object store, and the string map under it. */
 #include "test_support.h"
 
 #include "hpa/labels.h"
-#include "sim/sim_map.h"
+#include "util/strmap.h"
 #include "sim/sim_store.h"
 
 #include <stdbool.h>
@@ -12,7 +12,7 @@
 
 static void test_sim__map_put_get_remove(void **state)
 {
-    hpac_sim_map *map = hpac_sim_map_new();
+    hpac_strmap *map = hpac_strmap_new();
     assert_non_null(map);
     enum { N = 5000 }; /* several doublings */
     static int values[N];
@@ -20,32 +20,32 @@ static void test_sim__map_put_get_remove(void **state)
     for (int i = 0; i < N; i++) {
         values[i] = i;
         snprintf(key, sizeof(key), "ns-%d/pod-%d", i % 7, i);
-        assert_int_equal(hpac_sim_map_put(map, key, &values[i]), 0);
+        assert_int_equal(hpac_strmap_put(map, key, &values[i]), 0);
     }
-    assert_int_equal(hpac_sim_map_count(map), N);
+    assert_int_equal(hpac_strmap_count(map), N);
     for (int i = 0; i < N; i++) {
         snprintf(key, sizeof(key), "ns-%d/pod-%d", i % 7, i);
-        int *v = hpac_sim_map_get(map, key);
+        int *v = hpac_strmap_get(map, key);
         assert_non_null(v);
         assert_int_equal(*v, i);
     }
-    assert_null(hpac_sim_map_get(map, "ns-0/pod-1"));
-    assert_null(hpac_sim_map_get(map, ""));
+    assert_null(hpac_strmap_get(map, "ns-0/pod-1"));
+    assert_null(hpac_strmap_get(map, ""));
     /* Replacing keeps the count. */
-    assert_int_equal(hpac_sim_map_put(map, "ns-0/pod-0", &values[9]), 0);
-    assert_int_equal(hpac_sim_map_count(map), N);
-    assert_ptr_equal(hpac_sim_map_get(map, "ns-0/pod-0"), &values[9]);
+    assert_int_equal(hpac_strmap_put(map, "ns-0/pod-0", &values[9]), 0);
+    assert_int_equal(hpac_strmap_count(map), N);
+    assert_ptr_equal(hpac_strmap_get(map, "ns-0/pod-0"), &values[9]);
     for (int i = 0; i < N; i += 2) {
         snprintf(key, sizeof(key), "ns-%d/pod-%d", i % 7, i);
-        assert_non_null(hpac_sim_map_remove(map, key));
-        assert_null(hpac_sim_map_remove(map, key));
+        assert_non_null(hpac_strmap_remove(map, key));
+        assert_null(hpac_strmap_remove(map, key));
     }
-    assert_int_equal(hpac_sim_map_count(map), N / 2);
+    assert_int_equal(hpac_strmap_count(map), N / 2);
     for (int i = 1; i < N; i += 2) {
         snprintf(key, sizeof(key), "ns-%d/pod-%d", i % 7, i);
-        assert_ptr_equal(hpac_sim_map_get(map, key), &values[i]);
+        assert_ptr_equal(hpac_strmap_get(map, key), &values[i]);
     }
-    hpac_sim_map_free(map);
+    hpac_strmap_free(map);
 }
 
 static json_t *object(const char *ns, const char *name, const char *app)

@@ -76,11 +76,35 @@ static void test_strmap__foreach_visits_each_once(void **state)
     hpac_strmap_free(m);
 }
 
+static int freed;
+
+static void count_free(void *value)
+{
+    free(value);
+    freed++;
+}
+
+static void test_strmap__free_with_frees_every_value(void **state)
+{
+    (void)state;
+    hpac_strmap *m = hpac_strmap_new();
+    char key[16];
+    for (int i = 0; i < 100; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        assert_int_equal(hpac_strmap_put(m, key, malloc(8)), 0);
+    }
+    free(hpac_strmap_remove(m, "k5"));
+    freed = 0;
+    hpac_strmap_free_with(m, count_free);
+    assert_int_equal(freed, 99);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strmap__put_get_remove),
         cmocka_unit_test(test_strmap__foreach_visits_each_once),
+        cmocka_unit_test(test_strmap__free_with_frees_every_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
