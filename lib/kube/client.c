@@ -339,6 +339,11 @@ static void call_finish(hpac_kube_call *call, const hpac_kube_response *resp)
     free(call);
 }
 
+static void deliver_to_call(void *target, const hpac_kube_response *response)
+{
+    call_finish(target, response);
+}
+
 static void call_http_done(void *ctx, const hpac_http_response *resp)
 {
     hpac_kube_call *call = ctx;
@@ -349,21 +354,7 @@ static void call_http_done(void *ctx, const hpac_http_response *resp)
         if (hpac__kube_op_send(op) == 0)
             return;
     }
-    hpac__kube_result r;
-    char *url = hpac__kube_op_url(op);
-    int rc = hpac__kube_decode(op->verb, url ? url : op->path, resp, true, &r);
-    free(url);
-    hpac_kube_response out = {.code = resp->status};
-    if (rc == 0) {
-        out.body = r.body;
-        out.error = r.error;
-        out.reason = r.reason;
-    } else {
-        out.error = "out of memory decoding the response";
-    }
-    call_finish(call, &out);
-    if (rc == 0)
-        hpac__kube_result_clear(&r);
+    hpac__kube_deliver(op, resp, true, deliver_to_call, call);
 }
 
 static void call_fail(hpac__kube_op *op, const char *error)

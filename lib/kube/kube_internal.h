@@ -78,6 +78,13 @@ int hpac__kube_decode(const char *verb, const char *url, const hpac_http_respons
                       bool expect_body, hpac__kube_result *out);
 void hpac__kube_result_clear(hpac__kube_result *r);
 
+/* Decodes the outcome of `op` and hands it, as the public response, to
+ * `deliver(target, response)`; the decoded members live until it returns. */
+void hpac__kube_deliver(const hpac__kube_op *op, const hpac_http_response *resp,
+                        bool expect_body, void (*deliver)(void *target,
+                                                          const hpac_kube_response *response),
+                        void *target);
+
 /* Upstream's reason and message for an error status without a Status body
  * (NewGenericServerResponse). `server_message` is the body text. */
 const char *hpac__kube_generic_reason(long code, const char *verb);

@@ -192,3 +192,25 @@ void hpac__kube_result_clear(hpac__kube_result *r)
     free(r->reason);
     memset(r, 0, sizeof(*r));
 }
+
+void hpac__kube_deliver(const hpac__kube_op *op, const hpac_http_response *resp,
+                        bool expect_body, void (*deliver)(void *target,
+                                                          const hpac_kube_response *response),
+                        void *target)
+{
+    hpac__kube_result r;
+    char *url = hpac__kube_op_url(op);
+    int rc = hpac__kube_decode(op->verb, url ? url : op->path, resp, expect_body, &r);
+    free(url);
+    hpac_kube_response out = {.code = resp->status};
+    if (rc == 0) {
+        out.body = r.body;
+        out.error = r.error;
+        out.reason = r.reason;
+    } else {
+        out.error = "out of memory decoding the response";
+    }
+    deliver(target, &out);
+    if (rc == 0)
+        hpac__kube_result_clear(&r);
+}

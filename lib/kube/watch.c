@@ -137,6 +137,13 @@ static bool watch_data(void *ctx, const char *data, size_t len)
     return true;
 }
 
+static void watch_end(hpac_kube_watch *w, const hpac_kube_response *resp);
+
+static void deliver_to_watch(void *target, const hpac_kube_response *response)
+{
+    watch_end(target, response);
+}
+
 static void watch_end(hpac_kube_watch *w, const hpac_kube_response *resp)
 {
     w->in_end = true;
@@ -180,21 +187,7 @@ static void watch_http_done(void *ctx, const hpac_http_response *resp)
             return;
         }
     }
-    hpac__kube_result r;
-    char *url = hpac__kube_op_url(op);
-    int rc = hpac__kube_decode(op->verb, url ? url : op->path, resp, false, &r);
-    free(url);
-    hpac_kube_response out = {.code = resp->status};
-    if (rc == 0) {
-        out.body = r.body;
-        out.error = r.error;
-        out.reason = r.reason;
-    } else {
-        out.error = "out of memory decoding the response";
-    }
-    watch_end(w, &out);
-    if (rc == 0)
-        hpac__kube_result_clear(&r);
+    hpac__kube_deliver(op, resp, false, deliver_to_watch, w);
 }
 
 static void watch_fail(hpac__kube_op *op, const char *error)
