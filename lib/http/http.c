@@ -18,6 +18,9 @@
 
 #define CONNECT_TIMEOUT_MAX_MS 30000L
 #define BODY_INITIAL_CAPACITY 4096
+/* Easy handles kept for reuse: curl_easy_init allocates several KiB per
+ * handle, more than a small request costs on a kept-alive connection. */
+#define SPARE_EASY_MAX 64
 
 typedef enum call_state {
     CALL_QUEUED,   /* created while libcurl was running; not in the multi yet */
@@ -77,6 +80,8 @@ struct hpac_http {
     hpac_http_observer_fn observer;
     void *observer_ctx;
     hpac_http_stats stats;
+    CURL *spare_easy[SPARE_EASY_MAX]; /* reset, in no multi */
+    size_t spare_easy_count;
 };
 
 static double now_seconds(void)
@@ -140,11 +145,33 @@ static void todo_unlink(hpac_http *h, hpac_http_call *c)
     c->in_todo = false;
 }
 
+/* A reset easy handle, reused when one is spare. */
+static CURL *easy_take(hpac_http *h)
+{
+    if (h->spare_easy_count > 0)
+        return h->spare_easy[--h->spare_easy_count];
+    return curl_easy_init();
+}
+
+/* Keeps a handle that is in no multi for the next call, or frees it.
+ * curl_easy_reset clears every option (the previous call's pointers
+ * included) and keeps nothing a transfer could leak into the next: the
+ * connections live in the multi handle. */
+static void easy_give_back(hpac_http *h, CURL *easy)
+{
+    if (h->spare_easy_count < SPARE_EASY_MAX) {
+        curl_easy_reset(easy);
+        h->spare_easy[h->spare_easy_count++] = easy;
+    } else {
+        curl_easy_cleanup(easy);
+    }
+}
+
 /* Frees a call that is in no multi and no list. */
 static void call_free(hpac_http_call *c)
 {
     if (c->easy)
-        curl_easy_cleanup(c->easy);
+        easy_give_back(c->h, c->easy);
     curl_slist_free_all(c->headers);
     free(c->method);
     free(c->body);
@@ -480,6 +507,8 @@ void hpac_http_free(hpac_http *h)
         return;
     while (h->calls)
         call_destroy(h->calls);
+    while (h->spare_easy_count > 0)
+        curl_easy_cleanup(h->spare_easy[--h->spare_easy_count]);
     curl_multi_cleanup(h->multi);
     /* Sockets libcurl did not report removed before cleanup. */
     while (h->socks) {
@@ -637,7 +666,7 @@ hpac_http_call *hpac_http_start(hpac_http *h, const hpac_http_request *req, hpac
         memcpy(c->body, req->body, req->body_len);
         c->body[req->body_len] = '\0';
     }
-    c->easy = curl_easy_init();
+    c->easy = easy_take(h);
     if (!c->easy)
         goto out;
     if (!configure(c, req))
