@@ -50,6 +50,7 @@ struct hpac_kube_call {
     hpac_kube_done_fn done;
     void *ctx;
     bool in_done;
+    bool answer_unread; /* a 2xx body is not decoded */
 };
 
 /* Overwrites a secret before freeing it. */
@@ -354,7 +355,7 @@ static void call_http_done(void *ctx, const hpac_http_response *resp)
         if (hpac__kube_op_send(op) == 0)
             return;
     }
-    hpac__kube_deliver(op, resp, true, deliver_to_call, call);
+    hpac__kube_deliver(op, resp, !call->answer_unread, deliver_to_call, call);
 }
 
 static void call_fail(hpac__kube_op *op, const char *error)
@@ -369,9 +370,9 @@ static void call_destroy(hpac__kube_op *op)
     free(op);
 }
 
-hpac_kube_call *hpac_kube_request(hpac_kube *k, const char *verb, const char *path_and_query,
+static hpac_kube_call *start_call(hpac_kube *k, const char *verb, const char *path_and_query,
                                   const json_t *body, const char *content_type,
-                                  hpac_kube_done_fn done, void *ctx)
+                                  bool answer_unread, hpac_kube_done_fn done, void *ctx)
 {
     hpac_kube_call *call = NULL;
     hpac_kube_call *result = NULL;
@@ -383,6 +384,7 @@ hpac_kube_call *hpac_kube_request(hpac_kube *k, const char *verb, const char *pa
         goto out;
     call->done = done;
     call->ctx = ctx;
+    call->answer_unread = answer_unread;
     call->op.http_done = call_http_done;
     call->op.fail = call_fail;
     call->op.destroy = call_destroy;
@@ -396,6 +398,20 @@ out:
     if (call)
         call_destroy(&call->op);
     return result;
+}
+
+hpac_kube_call *hpac_kube_request(hpac_kube *k, const char *verb, const char *path_and_query,
+                                  const json_t *body, const char *content_type,
+                                  hpac_kube_done_fn done, void *ctx)
+{
+    return start_call(k, verb, path_and_query, body, content_type, false, done, ctx);
+}
+
+hpac_kube_call *hpac_kube_write(hpac_kube *k, const char *verb, const char *path_and_query,
+                                const json_t *body, const char *content_type,
+                                hpac_kube_done_fn done, void *ctx)
+{
+    return start_call(k, verb, path_and_query, body, content_type, true, done, ctx);
 }
 
 void hpac_kube_cancel(hpac_kube_call *c)

@@ -86,6 +86,13 @@ hpac_kube_call *hpac_kube_request(hpac_kube *k, const char *verb, const char *pa
                                   const json_t *body, const char *content_type,
                                   hpac_kube_done_fn done, void *ctx);
 
+/* hpac_kube_request for a write whose answer is not read: a 2xx body is
+ * not decoded (resp->body is NULL), which spares parsing the whole object
+ * the API server sends back; errors are decoded as always. */
+hpac_kube_call *hpac_kube_write(hpac_kube *k, const char *verb, const char *path_and_query,
+                                const json_t *body, const char *content_type,
+                                hpac_kube_done_fn done, void *ctx);
+
 /* Stops a pending request; `done` is not called. NULL, or the call whose
  * `done` is running: no-op. */
 void hpac_kube_cancel(hpac_kube_call *c);

@@ -342,6 +342,52 @@ static void test_client__bodies_and_content_types(void **state)
     result_clear(&r);
 }
 
+/* A write whose answer is not read: the object sent back is not decoded
+ * (not even checked), an error still is. */
+static void test_client__write_leaves_the_answer_unread(void **state)
+{
+    fixture *f = *state;
+    connect_client(f, false, "t");
+    json_t *patch = json_pack("{s:{s:i}}", "spec", "replicas", 3);
+    static const struct {
+        const char *path;
+        long code;
+        const char *error;  /* substring; NULL: none */
+        const char *reason; /* NULL: none */
+    } cases[] = {
+        {"/echo", 200, NULL, NULL},
+        {"/badjson", 200, NULL, NULL},
+        {"/notfound", 404, "deployments.apps \"web\" not found", "NotFound"},
+        {"/conflict", 409, "the server reported a conflict", "Conflict"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        result r = {0};
+        assert_non_null(hpac_kube_write(f->kube, "PUT", cases[i].path, patch, NULL, record, &r));
+        assert_true(run_until(f->loop, &r.calls, 1, 10));
+        if (r.code != cases[i].code)
+            fail_msg("%s: code %ld", cases[i].path, r.code);
+        if (r.code / 100 == 2)
+            assert_null(r.body);
+        if (cases[i].error) {
+            if (!r.has_error || !strstr(r.error, cases[i].error))
+                fail_msg("%s: error \"%s\", want \"%s\"", cases[i].path, r.error,
+                         cases[i].error);
+            assert_string_equal(r.reason, cases[i].reason);
+        } else {
+            assert_false(r.has_error);
+            assert_false(r.has_reason);
+        }
+        result_clear(&r);
+    }
+    /* The request itself went out whole. */
+    assert_int_equal(mock_requests(f->server), 4);
+    mock_request rec = mock_record(f->server, 0);
+    assert_string_equal(rec.method, "PUT");
+    assert_string_equal(rec.uri, "/echo");
+    assert_string_equal(rec.content_type, "application/json");
+    json_decref(patch);
+}
+
 static void test_client__transport_error_names_the_url(void **state)
 {
     fixture *f = *state;
@@ -793,6 +839,7 @@ int main(void)
         T(test_client__get_decodes_json_and_sends_token),
         T(test_client__responses_table),
         T(test_client__bodies_and_content_types),
+        T(test_client__write_leaves_the_answer_unread),
         T(test_client__transport_error_names_the_url),
         T(test_client__timeout),
         T(test_client__token_file_rotation),
