@@ -794,16 +794,17 @@ static void write_status(hpac_reconcile *r)
         finish(r);
         return;
     }
+    /* Compared on the structs: JSON is made only for a write. */
+    if (hpac_hpa_status_unchanged(&r->hpa, &r->decision.status)) {
+        write_events(r); /* unchanged: no write */
+        return;
+    }
     r->new_status = hpac_hpa_status_to_json(&r->decision.status, r->hpa.metrics,
                                             r->hpa.metric_count);
     if (!r->new_status) {
         hpac_error("out of memory encoding the status of HPA=\"%s/%s\"", r->hpa.namespace,
                    r->hpa.name);
         write_events(r);
-        return;
-    }
-    if (r->hpa.status_json && hpac_hpa_status_json_equal(r->hpa.status_json, r->new_status)) {
-        write_events(r); /* unchanged: no write */
         return;
     }
     put_status(r, r->hpa_json);
