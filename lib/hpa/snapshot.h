@@ -22,8 +22,10 @@ typedef struct hpac_hpa_snapshot {
     char *error; /* why the object could not be decoded, or NULL */
     /* Decoded when error is NULL (zeroed otherwise). The history
      * annotation is not kept here: the controller decodes it into its own
-     * history, and it is in `text` when needed again. */
+     * history, and it is in `text` when needed again. Its strings and
+     * arrays live in `block`, one allocation: never hpac_hpa_clear it. */
     hpac_hpa hpa;
+    void *block;
 } hpac_hpa_snapshot;
 
 /* Decodes `object` (borrowed). A decoding error is not a failure: it is
