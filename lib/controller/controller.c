@@ -11,6 +11,7 @@
 #include "controller/reconcile.h"
 #include "hpa/history_codec.h"
 #include "hpa/labels.h"
+#include "hpa/snapshot.h"
 #include "kube/client.h"
 #include "kube/discovery.h"
 #include "kube/informer.h"
@@ -41,7 +42,7 @@ typedef struct hpa_entry {
     char *key; /* "namespace/name" */
     char *ns;
     char *name;
-    char *json_text; /* the latest object, compact: parsed again for each reconcile */
+    hpac_hpa_snapshot *snapshot; /* the latest version, decoded once */
     int64_t generation;
     int shard;
     hpac_history history;
@@ -211,7 +212,7 @@ static void entry_free(hpa_entry *e)
     if (e->ctl->entries_by_id)
         hpac_strmap_remove(e->ctl->entries_by_id, idtext);
     hpac_history_clear(&e->history);
-    free(e->json_text);
+    hpac_hpa_snapshot_unref(e->snapshot);
     free(e->key);
     free(e->ns);
     free(e->name);
@@ -351,16 +352,18 @@ static void on_reconciled(void *ctx, const hpac_reconcile_report *report)
 
 static void start_reconcile(controller *c, hpa_entry *e)
 {
-    json_t *object = json_loads(e->json_text, 0, NULL);
-    if (!object) {
-        schedule(c, e, hpac_clock_monotonic_ms() + c->opts->sync_period_ms);
-        return;
-    }
-    if (!e->history_current)
+    if (!e->history_current) {
+        /* Rare (after gaining a shard): the annotation is in the text. */
+        json_t *object = hpac_hpa_snapshot_object(e->snapshot);
+        if (!object) {
+            schedule(c, e, hpac_clock_monotonic_ms() + c->opts->sync_period_ms);
+            return;
+        }
         load_history(e, object);
+        json_decref(object);
+    }
     e->started_ms = hpac_clock_monotonic_ms();
-    e->running = hpac_reconcile_start(&c->env, object, &e->history, on_reconciled, e);
-    json_decref(object);
+    e->running = hpac_reconcile_start(&c->env, e->snapshot, &e->history, on_reconciled, e);
     if (e->running)
         c->running++;
     else
@@ -409,17 +412,18 @@ static void hpa_upsert(void *ctx, json_t *object)
     if (!ns || !name)
         return;
     char *key = hpac_format("%s/%s", ns, name);
-    char *text = json_dumps(object, JSON_COMPACT);
-    if (!key || !text)
+    /* Decoded here, once per version, not at every sync. */
+    hpac_hpa_snapshot *snapshot = hpac_hpa_snapshot_new(object);
+    if (!key || !snapshot)
         goto out;
     int64_t generation = json_integer_value(json_object_get(meta, "generation"));
     int64_t now = hpac_clock_monotonic_ms();
     hpa_entry *e = hpac_strmap_get(c->entries, key);
     if (e) {
         bool spec_changed = generation != e->generation;
-        free(e->json_text);
-        e->json_text = text;
-        text = NULL;
+        hpac_hpa_snapshot_unref(e->snapshot);
+        e->snapshot = snapshot;
+        snapshot = NULL;
         e->generation = generation;
         if (spec_changed) {
             /* A spec change is acted on at once, not a period later. */
@@ -438,8 +442,8 @@ static void hpa_upsert(void *ctx, json_t *object)
     key = NULL;
     e->ns = hpac_strdup(ns);
     e->name = hpac_strdup(name);
-    e->json_text = text;
-    text = NULL;
+    e->snapshot = snapshot;
+    snapshot = NULL;
     e->generation = generation;
     e->shard = hpac_shard_of(ns, name, c->opts->shards);
     e->heap_index = SIZE_MAX;
@@ -465,7 +469,7 @@ static void hpa_upsert(void *ctx, json_t *object)
     hpac_obs_hpas_set(c->obs, hpac_strmap_count(c->entries));
 out:
     free(key);
-    free(text);
+    hpac_hpa_snapshot_unref(snapshot);
 }
 
 static void hpa_remove(void *ctx, const char *ns, const char *name)

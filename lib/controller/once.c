@@ -2,6 +2,7 @@
 
 #include "controller/reconcile.h"
 #include "hpa/history.h"
+#include "hpa/snapshot.h"
 #include "kube/client.h"
 #include "kube/discovery.h"
 #include "util/log.h"
@@ -73,11 +74,13 @@ static void start_next(once_run *run)
     size_t total = json_array_size(run->items);
     while (run->running < (size_t)run->env.options->concurrent_syncs && run->next < total) {
         size_t i = run->next++;
-        json_t *item = json_array_get(run->items, i);
-        if (hpac_reconcile_start(&run->env, item, &run->histories[i], on_reconciled, run))
+        hpac_hpa_snapshot *snapshot = hpac_hpa_snapshot_new(json_array_get(run->items, i));
+        if (snapshot &&
+            hpac_reconcile_start(&run->env, snapshot, &run->histories[i], on_reconciled, run))
             run->running++;
         else
             run->failed++;
+        hpac_hpa_snapshot_unref(snapshot);
     }
 }
 

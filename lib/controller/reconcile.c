@@ -8,6 +8,7 @@
 #include "hpa/labels.h"
 #include "hpa/metric_data.h"
 #include "hpa/quantity.h"
+#include "hpa/snapshot.h"
 #include "hpa/sync.h"
 #include "metrics/metrics_client.h"
 #include "util/log.h"
@@ -39,8 +40,9 @@ typedef struct event_slot {
 
 struct hpac_reconcile {
     const hpac_reconcile_env *env;
-    json_t *hpa_json;
-    hpac_hpa hpa;
+    hpac_hpa_snapshot *snapshot; /* a reference of our own */
+    const hpac_hpa *hpa;         /* the snapshot's, or `invalid` */
+    hpac_hpa invalid;            /* what events need of an HPA that cannot be decoded */
     hpac_history *history;
     hpac_reconcile_done_fn done;
     void *ctx;
@@ -130,8 +132,8 @@ char *hpac_hpa_collection_path(const char *hpa_api, const char *ns)
 
 static char *hpa_status_path(const hpac_reconcile *r)
 {
-    char *collection = hpac_hpa_collection_path(r->env->options->hpa_api, r->hpa.namespace);
-    char *name = hpac_kube_escape(r->hpa.name);
+    char *collection = hpac_hpa_collection_path(r->env->options->hpa_api, r->hpa->namespace);
+    char *name = hpac_kube_escape(r->hpa->name);
     char *path = collection && name ? hpac_format("%s/%s/status", collection, name) : NULL;
     free(collection);
     free(name);
@@ -155,7 +157,7 @@ static void release(hpac_reconcile *r)
     hpac_discovery_cancel(r->resolving);
     hpac_kube_cancel(r->call);
     if (r->metrics) {
-        for (size_t i = 0; i < r->hpa.metric_count; i++) {
+        for (size_t i = 0; i < r->hpa->metric_count; i++) {
             metric_slot *m = &r->metrics[i];
             hpac_discovery_cancel(m->resolving);
             hpac_metrics_cancel(m->fetching);
@@ -178,8 +180,8 @@ static void release(hpac_reconcile *r)
     hpac_scale_clear(&r->scale);
     json_decref(r->scale_json);
     free(r->scale_path);
-    hpac_hpa_clear(&r->hpa);
-    json_decref(r->hpa_json);
+    hpac_hpa_clear(&r->invalid);
+    hpac_hpa_snapshot_unref(r->snapshot);
     free(r->report_error);
     free(r->report_metrics);
     free(r);
@@ -208,11 +210,11 @@ static void finish(hpac_reconcile *r)
 static bool allowed_to_write(hpac_reconcile *r)
 {
     const hpac_reconcile_env *env = r->env;
-    if (!env->may_write || env->may_write(env->may_write_ctx, r->hpa.namespace, r->hpa.name))
+    if (!env->may_write || env->may_write(env->may_write_ctx, r->hpa->namespace, r->hpa->name))
         return true;
     r->report.aborted = true;
-    hpac_info(1, "HPA=\"%s/%s\": not writing (this replica no longer owns it)", r->hpa.namespace,
-              r->hpa.name);
+    hpac_info(1, "HPA=\"%s/%s\": not writing (this replica no longer owns it)", r->hpa->namespace,
+              r->hpa->name);
     return false;
 }
 
@@ -231,7 +233,9 @@ static void on_invalid_status_written(void *ctx, const hpac_kube_response *resp)
  * the decoder's message, an event and a log line. */
 static void report_invalid_spec(hpac_reconcile *r, const char *error)
 {
-    const json_t *meta = json_object_get(r->hpa_json, "metadata");
+    /* Rare: the text is parsed again for what the report needs of it. */
+    json_t *object = hpac_hpa_snapshot_object(r->snapshot);
+    const json_t *meta = json_object_get(object, "metadata");
     const char *ns = json_string_value(json_object_get(meta, "namespace"));
     const char *name = json_string_value(json_object_get(meta, "name"));
     r->report.failed = true;
@@ -240,19 +244,18 @@ static void report_invalid_spec(hpac_reconcile *r, const char *error)
     hpac_warn("HPA %s/%s is invalid: %s", ns ? ns : "?", name ? name : "?", error);
     if (!ns || !name || r->env->options->dry_run ||
         (r->env->may_write && !r->env->may_write(r->env->may_write_ctx, ns, name))) {
+        json_decref(object);
         finish(r);
         return;
     }
-    free(r->hpa.namespace);
-    free(r->hpa.name);
-    r->hpa.namespace = hpac_strdup(ns);
-    r->hpa.name = hpac_strdup(name);
-    r->hpa.uid = hpac_strdup(json_string_value(json_object_get(meta, "uid")));
+    r->invalid.namespace = hpac_strdup(ns);
+    r->invalid.name = hpac_strdup(name);
+    r->invalid.uid = hpac_strdup(json_string_value(json_object_get(meta, "uid")));
     char *message = hpac_format("the HPA spec is invalid: %s", error);
     hpac_event ev = {.warning = true, .reason = "InvalidSpec", .message = message};
     /* Keep the other conditions; replace ScalingActive. */
     json_t *conditions = json_array();
-    const json_t *old = json_object_get(json_object_get(r->hpa_json, "status"), "conditions");
+    const json_t *old = json_object_get(json_object_get(object, "status"), "conditions");
     size_t i;
     const json_t *c;
     json_array_foreach(old, i, c)
@@ -268,6 +271,7 @@ static void report_invalid_spec(hpac_reconcile *r, const char *error)
                                     "False", "lastTransitionTime", stamp, "reason", "InvalidSpec",
                                     "message", message ? message : error));
     json_t *patch = json_pack("{s:{s:o}}", "status", "conditions", conditions);
+    json_decref(object);
     char *path = hpa_status_path(r);
     r->decision.events = calloc(1, sizeof(hpac_event));
     if (r->decision.events && message) {
@@ -321,9 +325,9 @@ static void on_target_resolved(void *ctx, const char *resource, const char *erro
         scale_failed(r, error);
         return;
     }
-    const hpac_object_ref *ref = &r->hpa.scale_target_ref;
+    const hpac_object_ref *ref = &r->hpa->scale_target_ref;
     char *prefix = group_version_prefix(ref->api_version);
-    char *ens = hpac_kube_escape(r->hpa.namespace);
+    char *ens = hpac_kube_escape(r->hpa->namespace);
     char *ename = hpac_kube_escape(ref->name);
     if (prefix && ens && ename)
         r->scale_path =
@@ -340,7 +344,7 @@ static void on_target_resolved(void *ctx, const char *resource, const char *erro
 
 static void start_scale_read(hpac_reconcile *r)
 {
-    const hpac_object_ref *ref = &r->hpa.scale_target_ref;
+    const hpac_object_ref *ref = &r->hpa->scale_target_ref;
     char group[256], version[64];
     if (split_group_version(ref->api_version, group, sizeof(group), version, sizeof(version))) {
         char *msg = hpac_format("unexpected GroupVersion string: %s",
@@ -374,7 +378,7 @@ static void on_pods_listed(void *ctx, const hpac_kube_response *resp)
 
 static void start_pods(hpac_reconcile *r)
 {
-    if (!hpac_sync_needs_metrics(&r->hpa, &r->scale) || !r->scale.selector ||
+    if (!hpac_sync_needs_metrics(r->hpa, &r->scale) || !r->scale.selector ||
         !*r->scale.selector) {
         decide(r);
         return;
@@ -387,13 +391,13 @@ static void start_pods(hpac_reconcile *r)
     hpac_selector_free(sel);
     r->selector = hpac_strdup(r->scale.selector);
     if (r->env->pod_source) {
-        if (r->env->pod_source(r->env->pod_source_ctx, r->hpa.namespace, r->selector, &r->pods,
+        if (r->env->pod_source(r->env->pod_source_ctx, r->hpa->namespace, r->selector, &r->pods,
                                &r->pod_count))
             r->pods_error = hpac_strdup("unable to get pods while calculating replica count");
         start_metrics(r);
         return;
     }
-    char *ens = hpac_kube_escape(r->hpa.namespace);
+    char *ens = hpac_kube_escape(r->hpa->namespace);
     char *esel = hpac_kube_escape(r->selector);
     char *path = ens && esel ? hpac_format("/api/v1/namespaces/%s/pods?labelSelector=%s", ens,
                                            esel)
@@ -439,8 +443,8 @@ static void on_metric_fetched(void *ctx, hpac_metrics_result *result)
 static void fetch_metric(metric_slot *m, const char *object_resource)
 {
     hpac_reconcile *r = m->owner;
-    const hpac_metric_spec *spec = &r->hpa.metrics[m->index];
-    m->fetching = hpac_metrics_fetch(r->env->kube, r->hpa.namespace, r->selector, spec,
+    const hpac_metric_spec *spec = &r->hpa->metrics[m->index];
+    m->fetching = hpac_metrics_fetch(r->env->kube, r->hpa->namespace, r->selector, spec,
                                      object_resource, on_metric_fetched, m);
     if (!m->fetching) {
         /* Nothing to read (unknown type, invalid selector): the decision
@@ -464,7 +468,7 @@ static void on_object_resolved(void *ctx, const char *resource, const char *erro
 
 static void start_metrics(hpac_reconcile *r)
 {
-    size_t n = r->hpa.metric_count;
+    size_t n = r->hpa->metric_count;
     r->metrics = calloc(n ? n : 1, sizeof(*r->metrics));
     if (!r->metrics) {
         r->pods_error = r->pods_error ? r->pods_error : hpac_strdup("out of memory");
@@ -483,7 +487,7 @@ static void start_metrics(hpac_reconcile *r)
         m->owner = r;
         m->index = i;
         m->started_ms = started;
-        const hpac_metric_spec *spec = &r->hpa.metrics[i];
+        const hpac_metric_spec *spec = &r->hpa->metrics[i];
         const hpac_object_ref *obj = &spec->described_object;
         bool namespace_object = obj->kind && strcmp(obj->kind, "Namespace") == 0 &&
                                 (!obj->api_version || !strchr(obj->api_version, '/'));
@@ -510,10 +514,10 @@ static void describe_metrics(const hpac_reconcile *r, char *buf, size_t size)
     size_t used = 0;
     buf[0] = '\0';
     const hpac_hpa_status *st = &r->decision.status;
-    for (size_t i = 0; i < st->current_metric_count && i < r->hpa.metric_count && used < size;
+    for (size_t i = 0; i < st->current_metric_count && i < r->hpa->metric_count && used < size;
          i++) {
         const hpac_metric_status *m = &st->current_metrics[i];
-        const hpac_metric_spec *spec = &r->hpa.metrics[i];
+        const hpac_metric_spec *spec = &r->hpa->metrics[i];
         const char *name = spec->resource_name ? spec->resource_name
                            : spec->metric_name ? spec->metric_name
                                                : "?";
@@ -550,15 +554,15 @@ static void log_decision(const hpac_reconcile *r)
         hpac_info(r->env->options->dry_run ? 0 : 2,
                   "Rescaling HPA=\"%s/%s\" target=\"%s/%s\" currentReplicas=%d "
                   "desiredReplicas=%d metrics=\"%s\" reason=\"%s\"%s",
-                  r->hpa.namespace, r->hpa.name, r->hpa.scale_target_ref.kind,
-                  r->hpa.scale_target_ref.name, d->current_replicas, d->desired_replicas, metrics,
+                  r->hpa->namespace, r->hpa->name, r->hpa->scale_target_ref.kind,
+                  r->hpa->scale_target_ref.name, d->current_replicas, d->desired_replicas, metrics,
                   d->rescale_reason ? d->rescale_reason : "", dry);
     else if (d->error)
-        hpac_warn("HPA=\"%s/%s\" could not decide: %s%s", r->hpa.namespace, r->hpa.name, d->error,
+        hpac_warn("HPA=\"%s/%s\" could not decide: %s%s", r->hpa->namespace, r->hpa->name, d->error,
                   dry);
     else
-        hpac_info(2, "Decided not to scale HPA=\"%s/%s\" replicas=%d%s", r->hpa.namespace,
-                  r->hpa.name, d->current_replicas, dry);
+        hpac_info(2, "Decided not to scale HPA=\"%s/%s\" replicas=%d%s", r->hpa->namespace,
+                  r->hpa->name, d->current_replicas, dry);
 }
 
 static void on_scale_written(void *ctx, const hpac_kube_response *resp)
@@ -568,13 +572,13 @@ static void on_scale_written(void *ctx, const hpac_kube_response *resp)
     int64_t now = hpac_clock_wall_ms();
     int rc;
     if (resp->error) {
-        rc = hpac_sync_rescale_failed(&r->decision, &r->hpa, resp->error, now);
+        rc = hpac_sync_rescale_failed(&r->decision, r->hpa, resp->error, now);
         r->report.failed = true;
         set_report_error(r, r->decision.error);
-        hpac_warn("HPA=\"%s/%s\": scale write failed: %s", r->hpa.namespace, r->hpa.name,
+        hpac_warn("HPA=\"%s/%s\": scale write failed: %s", r->hpa->namespace, r->hpa->name,
                   resp->error);
     } else {
-        rc = hpac_sync_rescaled(&r->decision, &r->hpa, r->history, now);
+        rc = hpac_sync_rescaled(&r->decision, r->hpa, r->history, now);
         r->report.scaled = true;
         r->report.from = r->decision.current_replicas;
         r->report.to = r->decision.desired_replicas;
@@ -582,14 +586,14 @@ static void on_scale_written(void *ctx, const hpac_kube_response *resp)
         describe_metrics(r, metrics, sizeof(metrics));
         hpac_info(0, "Successfully rescaled HPA=\"%s/%s\" target=\"%s/%s\" currentReplicas=%d "
                      "desiredReplicas=%d metrics=\"%s\" reason=\"%s\"",
-                  r->hpa.namespace, r->hpa.name, r->hpa.scale_target_ref.kind,
-                  r->hpa.scale_target_ref.name, r->decision.current_replicas,
+                  r->hpa->namespace, r->hpa->name, r->hpa->scale_target_ref.kind,
+                  r->hpa->scale_target_ref.name, r->decision.current_replicas,
                   r->decision.desired_replicas, metrics,
                   r->decision.rescale_reason ? r->decision.rescale_reason : "");
     }
     if (rc)
-        hpac_error("out of memory recording the outcome of HPA=\"%s/%s\"", r->hpa.namespace,
-                   r->hpa.name);
+        hpac_error("out of memory recording the outcome of HPA=\"%s/%s\"", r->hpa->namespace,
+                   r->hpa->name);
     write_status(r);
 }
 
@@ -618,7 +622,7 @@ static void report_metrics(hpac_reconcile *r)
 {
     const hpac_sync_decision *d = &r->decision;
     size_t n = d->metric_outcome_count;
-    if (n == 0 || n != r->hpa.metric_count)
+    if (n == 0 || n != r->hpa->metric_count)
         return;
     r->report_metrics = calloc(n, sizeof(*r->report_metrics));
     if (!r->report_metrics)
@@ -627,13 +631,13 @@ static void report_metrics(hpac_reconcile *r)
     for (size_t i = 0; i < n; i++) {
         const hpac_metric_outcome *o = &d->metric_outcomes[i];
         hpac_reconcile_metric *m = &r->report_metrics[i];
-        m->type = r->hpa.metrics[i].type_name ? r->hpa.metrics[i].type_name
-                                              : hpac_metric_type_name(r->hpa.metrics[i].type);
+        m->type = r->hpa->metrics[i].type_name ? r->hpa->metrics[i].type_name
+                                              : hpac_metric_type_name(r->hpa->metrics[i].type);
         m->failed = !o->ok;
         m->spec_error = o->spec_error;
-        if (o->ok && o->replicas > r->hpa.status.current_replicas)
+        if (o->ok && o->replicas > r->hpa->status.current_replicas)
             m->direction = 1;
-        else if (o->ok && o->replicas < r->hpa.status.current_replicas)
+        else if (o->ok && o->replicas < r->hpa->status.current_replicas)
             m->direction = -1;
         int64_t started = r->metrics ? r->metrics[i].started_ms : 0;
         m->seconds = started ? (double)(now - started) / 1000.0 : 0.0;
@@ -644,7 +648,7 @@ static void report_metrics(hpac_reconcile *r)
 
 static void decide(hpac_reconcile *r)
 {
-    size_t n = r->hpa.metric_count;
+    size_t n = r->hpa->metric_count;
     hpac_metric_fetch *fetches = calloc(n ? n : 1, sizeof(*fetches));
     char *ambiguous = NULL;
     if (!fetches) {
@@ -663,10 +667,10 @@ static void decide(hpac_reconcile *r)
     for (size_t i = 0; !r->metrics && r->pods_error && i < n; i++)
         fetches[i].error = r->pods_error;
     if (r->selector && r->env->ambiguous_with)
-        ambiguous = r->env->ambiguous_with(r->env->ambiguous_ctx, r->hpa.namespace, r->hpa.name,
+        ambiguous = r->env->ambiguous_with(r->env->ambiguous_ctx, r->hpa->namespace, r->hpa->name,
                                            r->selector);
     hpac_sync_input in = {
-        .hpa = &r->hpa,
+        .hpa = r->hpa,
         .options = &r->env->options->sync,
         .now_ms = r->now_ms,
         .scale_error = r->scale_error,
@@ -705,9 +709,9 @@ static void decide(hpac_reconcile *r)
 
 static void on_status_written(void *ctx, const hpac_kube_response *resp);
 
-static void put_status(hpac_reconcile *r, const json_t *object)
+/* PUTs `body` (taken: the object to write, its status replaced). */
+static void put_status(hpac_reconcile *r, json_t *body)
 {
-    json_t *body = json_deep_copy(object);
     char *path = hpa_status_path(r);
     if (body && path) {
         json_object_set(body, "status", r->new_status);
@@ -716,8 +720,8 @@ static void put_status(hpac_reconcile *r, const json_t *object)
     json_decref(body);
     free(path);
     if (!r->call) {
-        hpac_warn("HPA=\"%s/%s\": unable to start the status update", r->hpa.namespace,
-                  r->hpa.name);
+        hpac_warn("HPA=\"%s/%s\": unable to start the status update", r->hpa->namespace,
+                  r->hpa->name);
         write_events(r);
     }
 }
@@ -727,12 +731,12 @@ static void on_hpa_reread(void *ctx, const hpac_kube_response *resp)
     hpac_reconcile *r = ctx;
     r->call = NULL;
     if (resp->error || !json_is_object(resp->body)) {
-        hpac_warn("HPA=\"%s/%s\": status conflict and re-read failed: %s", r->hpa.namespace,
-                  r->hpa.name, resp->error ? resp->error : "empty response");
+        hpac_warn("HPA=\"%s/%s\": status conflict and re-read failed: %s", r->hpa->namespace,
+                  r->hpa->name, resp->error ? resp->error : "empty response");
         write_events(r);
         return;
     }
-    put_status(r, resp->body);
+    put_status(r, json_deep_copy(resp->body));
 }
 
 static void on_status_patched(void *ctx, const hpac_kube_response *resp)
@@ -740,7 +744,7 @@ static void on_status_patched(void *ctx, const hpac_kube_response *resp)
     hpac_reconcile *r = ctx;
     r->call = NULL;
     if (resp->error)
-        hpac_warn("HPA=\"%s/%s\": status update failed: %s", r->hpa.namespace, r->hpa.name,
+        hpac_warn("HPA=\"%s/%s\": status update failed: %s", r->hpa->namespace, r->hpa->name,
                   resp->error);
     else
         r->report.status_written = true;
@@ -769,8 +773,8 @@ static void on_status_written(void *ctx, const hpac_kube_response *resp)
     if (resp->code == 409 && !r->status_retried) {
         /* Someone else wrote the HPA: re-read it and try once more. */
         r->status_retried = true;
-        char *collection = hpac_hpa_collection_path(r->env->options->hpa_api, r->hpa.namespace);
-        char *name = hpac_kube_escape(r->hpa.name);
+        char *collection = hpac_hpa_collection_path(r->env->options->hpa_api, r->hpa->namespace);
+        char *name = hpac_kube_escape(r->hpa->name);
         char *path = collection && name ? hpac_format("%s/%s", collection, name) : NULL;
         if (path)
             r->call = hpac_kube_request(r->env->kube, "GET", path, NULL, NULL, on_hpa_reread, r);
@@ -781,7 +785,7 @@ static void on_status_written(void *ctx, const hpac_kube_response *resp)
             return;
     }
     if (resp->error)
-        hpac_warn("HPA=\"%s/%s\": status update failed: %s", r->hpa.namespace, r->hpa.name,
+        hpac_warn("HPA=\"%s/%s\": status update failed: %s", r->hpa->namespace, r->hpa->name,
                   resp->error);
     else
         r->report.status_written = true;
@@ -794,19 +798,20 @@ static void write_status(hpac_reconcile *r)
         finish(r);
         return;
     }
-    r->new_status = hpac_hpa_status_to_json(&r->decision.status, r->hpa.metrics,
-                                            r->hpa.metric_count);
-    if (!r->new_status) {
-        hpac_error("out of memory encoding the status of HPA=\"%s/%s\"", r->hpa.namespace,
-                   r->hpa.name);
-        write_events(r);
-        return;
-    }
-    if (r->hpa.status_json && hpac_hpa_status_json_equal(r->hpa.status_json, r->new_status)) {
+    /* Compared on the structs: JSON is made only for a write. */
+    if (hpac_hpa_status_unchanged(r->hpa, &r->decision.status)) {
         write_events(r); /* unchanged: no write */
         return;
     }
-    put_status(r, r->hpa_json);
+    r->new_status = hpac_hpa_status_to_json(&r->decision.status, r->hpa->metrics,
+                                            r->hpa->metric_count);
+    if (!r->new_status) {
+        hpac_error("out of memory encoding the status of HPA=\"%s/%s\"", r->hpa->namespace,
+                   r->hpa->name);
+        write_events(r);
+        return;
+    }
+    put_status(r, hpac_hpa_snapshot_object(r->snapshot));
 }
 
 static void on_event_posted(void *ctx, const hpac_kube_response *resp)
@@ -815,7 +820,7 @@ static void on_event_posted(void *ctx, const hpac_kube_response *resp)
     hpac_reconcile *r = e->owner;
     e->call = NULL;
     if (resp->error)
-        hpac_warn("HPA=\"%s/%s\": recording an event failed: %s", r->hpa.namespace, r->hpa.name,
+        hpac_warn("HPA=\"%s/%s\": recording an event failed: %s", r->hpa->namespace, r->hpa->name,
                   resp->error);
     if (--r->pending == 0)
         finish(r);
@@ -838,7 +843,7 @@ static void write_events(hpac_reconcile *r)
     for (size_t i = 0; i < n; i++) {
         event_slot *e = &r->events[i];
         e->owner = r;
-        e->call = hpac_event_record(r->env->events, &r->hpa, &r->decision.events[i],
+        e->call = hpac_event_record(r->env->events, r->hpa, &r->decision.events[i],
                                     hpac_clock_wall_ms(), on_event_posted, e);
         if (!e->call)
             r->pending--;
@@ -849,7 +854,7 @@ static void write_events(hpac_reconcile *r)
 
 /* ---- start / cancel ---------------------------------------------------- */
 
-hpac_reconcile *hpac_reconcile_start(const hpac_reconcile_env *env, json_t *hpa_object,
+hpac_reconcile *hpac_reconcile_start(const hpac_reconcile_env *env, hpac_hpa_snapshot *snapshot,
                                      hpac_history *history, hpac_reconcile_done_fn done,
                                      void *ctx)
 {
@@ -857,18 +862,19 @@ hpac_reconcile *hpac_reconcile_start(const hpac_reconcile_env *env, json_t *hpa_
     if (!r)
         return NULL;
     r->env = env;
-    r->hpa_json = json_incref(hpa_object);
+    r->snapshot = hpac_hpa_snapshot_ref(snapshot);
     r->history = history;
     r->done = done;
     r->ctx = ctx;
     r->now_ms = hpac_clock_wall_ms();
     ev_timer_init(&r->finish_timer, on_finish_timer, 0., 0.);
     r->finish_timer.data = r;
-    char err[1024];
-    if (hpac_hpa_from_json(hpa_object, &r->hpa, err, sizeof(err))) {
-        report_invalid_spec(r, err);
+    if (snapshot->error) {
+        r->hpa = &r->invalid;
+        report_invalid_spec(r, snapshot->error);
         return r;
     }
+    r->hpa = &snapshot->hpa;
     start_scale_read(r);
     return r;
 }

@@ -8,6 +8,7 @@
 #include "controller/options.h"
 #include "hpa/history.h"
 #include "hpa/pod.h"
+#include "hpa/snapshot.h"
 #include "kube/client.h"
 #include "kube/discovery.h"
 
@@ -66,11 +67,13 @@ typedef struct hpac_reconcile_report {
 
 typedef void (*hpac_reconcile_done_fn)(void *ctx, const hpac_reconcile_report *report);
 
-/* Starts a reconcile of `hpa_object` (a HorizontalPodAutoscaler as the API
- * serves it; a reference is taken). `history` is borrowed and updated; it
- * must outlive the reconcile. `done` is called once, from the loop, unless
- * cancelled. NULL on immediate failure. */
-hpac_reconcile *hpac_reconcile_start(const hpac_reconcile_env *env, json_t *hpa_object,
+/* Starts a reconcile of one version of an HPA, decoded (a reference is
+ * taken: a newer version may replace the caller's meanwhile); one that
+ * could not be decoded is reported on the HPA (ScalingActive False
+ * InvalidSpec, an event, a log line). `history` is borrowed and updated;
+ * it must outlive the reconcile. `done` is called once, from the loop,
+ * unless cancelled. NULL on immediate failure. */
+hpac_reconcile *hpac_reconcile_start(const hpac_reconcile_env *env, hpac_hpa_snapshot *snapshot,
                                      hpac_history *history, hpac_reconcile_done_fn done,
                                      void *ctx);
 

@@ -119,7 +119,7 @@ void hpac_hpa_clear(hpac_hpa *hpa)
     free(hpa->metrics);
     hpac_behavior_clear(&hpa->behavior);
     hpac_hpa_status_clear(&hpa->status);
-    json_decref(hpa->status_json);
+    free(hpa->read_metrics);
     free(hpa->history_annotation);
     memset(hpa, 0, sizeof(*hpa));
 }
@@ -675,8 +675,95 @@ static int decode_condition(const json_t *c, const char *path, hpac_condition *o
     return 0;
 }
 
-/* The status as last written. currentMetrics is not decoded: the
- * controller recomputes it on every sync. */
+/* A quantity of status.currentMetrics as read, leniently. */
+static void read_quantity(const json_t *current, const char *key, bool *has, int64_t *milli,
+                          bool *exact)
+{
+    const json_t *v = json_object_get(current, key);
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_string(v) ||
+        hpac_quantity_parse_milli(json_string_value(v), milli) != HPAC_QTY_OK) {
+        *exact = false;
+        return;
+    }
+    *has = true;
+}
+
+/* One entry of status.currentMetrics as read. The API server never
+ * validated these, so nothing here fails the decode: what cannot be an
+ * entry this controller writes turns *exact false. The identity (name,
+ * selector, described object) is not kept: read_status_exactly checks it
+ * against the spec by encoding the entry again. */
+static void read_metric(const json_t *entry, hpac_metric_status *out, bool *exact)
+{
+    memset(out, 0, sizeof(*out));
+    if (!json_is_object(entry)) {
+        *exact = false;
+        return;
+    }
+    const json_t *type = json_object_get(entry, "type");
+    if (!type || json_is_null(type) || (json_is_string(type) && json_string_length(type) == 0))
+        return; /* {}: a metric that could not be computed */
+    const metric_source_kind *kind = NULL;
+    for (size_t i = 0; i < METRIC_SOURCE_COUNT && json_is_string(type); i++) {
+        if (strcmp(metric_sources[i].type_name, json_string_value(type)) == 0)
+            kind = &metric_sources[i];
+    }
+    if (!kind) {
+        *exact = false;
+        return;
+    }
+    out->type = kind->type;
+    const json_t *current = json_object_get(json_object_get(entry, kind->key), "current");
+    read_quantity(current, "value", &out->has_value, &out->value_milli, exact);
+    read_quantity(current, "averageValue", &out->has_average_value, &out->average_value_milli,
+                  exact);
+    const json_t *u = json_object_get(current, "averageUtilization");
+    if (!u || json_is_null(u))
+        return;
+    if (!json_is_integer(u) || json_integer_value(u) < INT32_MIN ||
+        json_integer_value(u) > INT32_MAX) {
+        *exact = false;
+        return;
+    }
+    out->has_average_utilization = true;
+    out->average_utilization = (int32_t)json_integer_value(u);
+}
+
+/* Reads status.currentMetrics into read_metrics and decides status_exact:
+ * whether what was decoded, encoded again, is the status as read. Done
+ * once per version of the object, so that each sync compares structs
+ * (hpac_hpa_status_unchanged) instead of encoding its status. */
+static void read_status_exactly(const json_t *status, hpac_hpa *hpa)
+{
+    bool exact = true;
+    const json_t *metrics = json_object_get(status, "currentMetrics");
+    size_t count = json_array_size(metrics);
+    if (metrics && !json_is_null(metrics) && !json_is_array(metrics))
+        exact = false;
+    if (count > 0) {
+        hpa->read_metrics = calloc(count, sizeof(*hpa->read_metrics));
+        if (!hpa->read_metrics)
+            exact = false; /* out of memory: the status is written, no harm */
+        for (size_t i = 0; hpa->read_metrics && i < count; i++)
+            read_metric(json_array_get(metrics, i), &hpa->read_metrics[i], &exact);
+        if (hpa->read_metrics)
+            hpa->read_metric_count = count;
+    }
+    json_t *encoded = NULL;
+    if (exact) {
+        hpac_hpa_status read = hpa->status;
+        read.current_metrics = hpa->read_metrics;
+        read.current_metric_count = hpa->read_metric_count;
+        encoded = hpac_hpa_status_to_json(&read, hpa->metrics, hpa->metric_count);
+    }
+    hpa->status_exact = encoded && hpac_hpa_status_json_equal(status, encoded);
+    json_decref(encoded);
+}
+
+/* The status as last written. currentMetrics is kept apart (read_metrics):
+ * the controller recomputes it on every sync. */
 static int decode_status(const json_t *object, hpac_hpa *hpa, char *err, size_t errsize)
 {
     char p[HPAC_PATH_MAX];
@@ -718,7 +805,8 @@ static int decode_status(const json_t *object, hpac_hpa *hpa, char *err, size_t 
                 return -1;
         }
     }
-    hpa->status_json = json_incref((json_t *)status);
+    hpa->has_status = true;
+    read_status_exactly(status, hpa);
     return 0;
 }
 
@@ -865,10 +953,28 @@ static void put_string(json_t *obj, const char *key, const char *s, bool *ok)
     put(obj, key, json_string(s), ok);
 }
 
-static void put_quantity(json_t *obj, const char *key, int64_t milli, bool *ok)
+/* A quantity as the status carries it. Memory is written in binary units
+ * (1Gi), as metrics-server and upstream's controller do; a value that is
+ * not whole bytes falls back to decimal like upstream's canonical form.
+ * Everything else is DecimalSI. */
+static void format_status_quantity(int64_t milli, bool binary, char *text, size_t size)
+{
+    if (!binary) {
+        hpac_quantity_format_milli(milli, text, size);
+        return;
+    }
+    hpac_quantity q = {.mantissa = milli, .exp10 = -3, .format = HPAC_QTY_BINARY_SI};
+    while (q.mantissa != 0 && q.mantissa % 10 == 0) {
+        q.mantissa /= 10;
+        q.exp10++;
+    }
+    hpac_quantity_format(&q, text, size);
+}
+
+static void put_quantity(json_t *obj, const char *key, int64_t milli, bool binary, bool *ok)
 {
     char text[HPAC_QUANTITY_TEXT_MAX];
-    hpac_quantity_format_milli(milli, text, sizeof(text));
+    format_status_quantity(milli, binary, text, sizeof(text));
     put_string(obj, key, text, ok);
 }
 
@@ -879,19 +985,20 @@ static void put_time(json_t *obj, const char *key, int64_t ms, bool *ok)
     put_string(obj, key, text, ok);
 }
 
-/* Memory is written in binary units (1Gi), as metrics-server and
- * upstream's controller do; a value that is not whole bytes falls back to
- * decimal like upstream's canonical form. */
-static void put_binary_quantity(json_t *obj, const char *key, int64_t milli, bool *ok)
+/* Whether a current metric's averageValue is memory (binary units). */
+static bool memory_metric(hpac_metric_type type, const hpac_metric_spec *spec)
 {
-    hpac_quantity q = {.mantissa = milli, .exp10 = -3, .format = HPAC_QTY_BINARY_SI};
-    while (q.mantissa != 0 && q.mantissa % 10 == 0) {
-        q.mantissa /= 10;
-        q.exp10++;
-    }
-    char text[HPAC_QUANTITY_TEXT_MAX];
-    hpac_quantity_format(&q, text, sizeof(text));
-    put_string(obj, key, text, ok);
+    return (type == HPAC_METRIC_RESOURCE || type == HPAC_METRIC_CONTAINER_RESOURCE) &&
+           spec->resource_name && strcmp(spec->resource_name, "memory") == 0;
+}
+
+/* The type a current metric is written with: one without a spec entry of
+ * its type has no identity to write and is written {}, as unknown. */
+static hpac_metric_type written_type(const hpac_metric_status *st, const hpac_metric_spec *spec)
+{
+    if (st->type == HPAC_METRIC_UNKNOWN || !spec || spec->type != st->type)
+        return HPAC_METRIC_UNKNOWN;
+    return st->type;
 }
 
 /* MetricValueStatus: only the fields the status entry carries. */
@@ -899,15 +1006,11 @@ static json_t *metric_value_status(const hpac_metric_status *st, const hpac_metr
                                    bool *ok)
 {
     json_t *current = json_object();
-    bool memory = (st->type == HPAC_METRIC_RESOURCE ||
-                   st->type == HPAC_METRIC_CONTAINER_RESOURCE) &&
-                  spec->resource_name && strcmp(spec->resource_name, "memory") == 0;
     if (st->has_value)
-        put_quantity(current, "value", st->value_milli, ok);
-    if (st->has_average_value && memory)
-        put_binary_quantity(current, "averageValue", st->average_value_milli, ok);
-    else if (st->has_average_value)
-        put_quantity(current, "averageValue", st->average_value_milli, ok);
+        put_quantity(current, "value", st->value_milli, false, ok);
+    if (st->has_average_value)
+        put_quantity(current, "averageValue", st->average_value_milli,
+                     memory_metric(st->type, spec), ok);
     if (st->has_average_utilization)
         put(current, "averageUtilization", json_integer(st->average_utilization), ok);
     return current;
@@ -938,7 +1041,7 @@ static json_t *metric_status_json(const hpac_metric_status *st, const hpac_metri
     json_t *entry = json_object();
     /* Without a matching spec entry there is no identity to write: the
      * entry is then the empty one of a metric that could not be computed. */
-    if (st->type == HPAC_METRIC_UNKNOWN || !spec || spec->type != st->type)
+    if (written_type(st, spec) == HPAC_METRIC_UNKNOWN)
         return entry;
     json_t *source = json_object();
     switch (st->type) {
@@ -1086,4 +1189,99 @@ out:
     json_decref(ca);
     json_decref(cb);
     return equal;
+}
+
+/* The same comparison on structs: each rule below is what
+ * hpac_hpa_status_to_json() writes, seen through normalize_status(). */
+
+/* A time as written: absent when 0, else to the second. */
+static bool same_time(int64_t a, int64_t b)
+{
+    if (a == b)
+        return true;
+    if (a == 0 || b == 0)
+        return false;
+    char ta[HPAC_RFC3339_MAX], tb[HPAC_RFC3339_MAX];
+    hpac_time_format_rfc3339(a, ta, sizeof(ta));
+    hpac_time_format_rfc3339(b, tb, sizeof(tb));
+    return strcmp(ta, tb) == 0;
+}
+
+/* A string written with a default when NULL. */
+static bool same_string(const char *a, const char *b, const char *absent)
+{
+    return strcmp(a ? a : absent, b ? b : absent) == 0;
+}
+
+/* A quantity as written: by its canonical text. Equal values need no
+ * text; different ones could only write the same text if formatting lost
+ * precision, which the comparison does not assume. */
+static bool same_quantity(bool has_a, int64_t a, bool has_b, int64_t b, bool binary)
+{
+    if (has_a != has_b)
+        return false;
+    if (!has_a || a == b)
+        return true;
+    char ta[HPAC_QUANTITY_TEXT_MAX], tb[HPAC_QUANTITY_TEXT_MAX];
+    format_status_quantity(a, binary, ta, sizeof(ta));
+    format_status_quantity(b, binary, tb, sizeof(tb));
+    return strcmp(ta, tb) == 0;
+}
+
+static bool metric_status_equal(const hpac_metric_status *a, const hpac_metric_status *b,
+                                const hpac_metric_spec *spec)
+{
+    hpac_metric_type type = written_type(a, spec);
+    if (type != written_type(b, spec))
+        return false;
+    if (type == HPAC_METRIC_UNKNOWN)
+        return true; /* both {} */
+    if (a->has_average_utilization != b->has_average_utilization ||
+        (a->has_average_utilization && a->average_utilization != b->average_utilization))
+        return false;
+    return same_quantity(a->has_value, a->value_milli, b->has_value, b->value_milli, false) &&
+           same_quantity(a->has_average_value, a->average_value_milli, b->has_average_value,
+                         b->average_value_milli, memory_metric(type, spec));
+}
+
+static bool condition_equal(const hpac_condition *a, const hpac_condition *b)
+{
+    /* Empty reasons and messages are dropped like absent ones. */
+    return same_string(a->type, b->type, "") && same_string(a->status, b->status, "Unknown") &&
+           same_time(a->last_transition_ms, b->last_transition_ms) &&
+           same_string(a->reason, b->reason, "") && same_string(a->message, b->message, "");
+}
+
+bool hpac_hpa_status_equal(const hpac_hpa_status *a, const hpac_hpa_status *b,
+                           const hpac_metric_spec *spec_metrics, size_t spec_metric_count)
+{
+    /* currentReplicas is always written and dropped when 0 on both sides
+     * alike; an empty list is not written at all. */
+    if (a->has_observed_generation != b->has_observed_generation ||
+        (a->has_observed_generation && a->observed_generation != b->observed_generation) ||
+        !same_time(a->last_scale_time_ms, b->last_scale_time_ms) ||
+        a->current_replicas != b->current_replicas || a->desired_replicas != b->desired_replicas ||
+        a->current_metric_count != b->current_metric_count ||
+        a->condition_count != b->condition_count)
+        return false;
+    for (size_t i = 0; i < a->current_metric_count; i++) {
+        const hpac_metric_spec *spec = i < spec_metric_count ? &spec_metrics[i] : NULL;
+        if (!metric_status_equal(&a->current_metrics[i], &b->current_metrics[i], spec))
+            return false;
+    }
+    for (size_t i = 0; i < a->condition_count; i++) {
+        if (!condition_equal(&a->conditions[i], &b->conditions[i]))
+            return false;
+    }
+    return true;
+}
+
+bool hpac_hpa_status_unchanged(const hpac_hpa *hpa, const hpac_hpa_status *next)
+{
+    if (!hpa->has_status || !hpa->status_exact)
+        return false;
+    hpac_hpa_status read = hpa->status;
+    read.current_metrics = hpa->read_metrics;
+    read.current_metric_count = hpa->read_metric_count;
+    return hpac_hpa_status_equal(&read, next, hpa->metrics, hpa->metric_count);
 }

@@ -141,9 +141,18 @@ typedef struct hpac_hpa {
     hpac_behavior behavior;
 
     /* The status as read: conditions keep their lastTransitionTime across
-     * syncs, and an unchanged status is not written again. */
+     * syncs, and an unchanged status is not written again. Its
+     * currentMetrics stay empty: a sync computes them afresh. */
     hpac_hpa_status status;
-    json_t *status_json; /* the status object as read (owned), or NULL */
+    bool has_status; /* the object has a status */
+    /* status.currentMetrics as read, only to compare (see
+     * hpac_hpa_status_unchanged); entry i is named by metrics[i]. */
+    hpac_metric_status *read_metrics;
+    size_t read_metric_count;
+    /* Whether status + read_metrics, encoded, is the status as read once
+     * the API server has stored it. When not, the status holds something
+     * this controller never writes, and every status it computes differs. */
+    bool status_exact;
     char *history_annotation; /* persisted history as read, or NULL */
 } hpac_hpa;
 
@@ -166,11 +175,25 @@ json_t *hpac_hpa_status_to_json(const hpac_hpa_status *status, const hpac_metric
  * API server has stored them: it drops null members, a currentReplicas of
  * 0, empty currentMetrics/conditions lists and empty condition
  * reasons/messages, and turns an empty currentMetrics entry {} into
- * {"type": ""}. Compare what was read (status_json) with what
- * hpac_hpa_status_to_json() gives through this, not json_equal(), or an
- * unchanged status is written again on every sync. Both borrowed; NULL
- * equals only NULL. */
+ * {"type": ""}. Compare through this, not json_equal(), or an unchanged
+ * status is written again on every sync. Both borrowed; NULL equals only
+ * NULL. */
 bool hpac_hpa_status_json_equal(const json_t *a, const json_t *b);
+
+/* The same question on decoded statuses, without encoding them: whether
+ * hpac_hpa_status_to_json(a, spec...) and hpac_hpa_status_to_json(b,
+ * spec...) are equal through hpac_hpa_status_json_equal(). So times are
+ * compared as written (to the second), quantities by their canonical
+ * text, an absent reason or message equals an empty one, and a current
+ * metric whose type is unknown or differs from its spec entry equals any
+ * other such entry (both are written {}). All borrowed. */
+bool hpac_hpa_status_equal(const hpac_hpa_status *a, const hpac_hpa_status *b,
+                           const hpac_metric_spec *spec_metrics, size_t spec_metric_count);
+
+/* Whether writing `next` would leave the status as read unchanged: false
+ * when the object had no status or one this controller would not write
+ * (status_exact). Both borrowed. */
+bool hpac_hpa_status_unchanged(const hpac_hpa *hpa, const hpac_hpa_status *next);
 
 /* Deep copy of a status (caller owns `out`, clear with hpac_hpa_status_clear). */
 int hpac_hpa_status_copy(const hpac_hpa_status *src, hpac_hpa_status *out);

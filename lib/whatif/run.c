@@ -519,7 +519,10 @@ int hpac_whatif_run(const hpac_whatif_spec *spec, const hpac_trace *trace,
      * this loop owns; it starts empty, like a newly created HPA. */
     s.hpa = *hpa;
     memset(&s.hpa.status, 0, sizeof(s.hpa.status));
-    s.hpa.status_json = NULL;
+    s.hpa.has_status = false;
+    s.hpa.read_metrics = NULL;
+    s.hpa.read_metric_count = 0;
+    s.hpa.status_exact = false;
     s.hpa.history_annotation = NULL;
     if (fetched_init(&s.fetched, n) ||
         hpac_whatif_model_init(&s.model, trace, &spec->pod, resources, VIRTUAL_EPOCH_MS,

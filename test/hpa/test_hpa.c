@@ -228,12 +228,17 @@ static void test_hpa__decode_full_object(void **state)
     assert_string_equal(st->conditions[1].status, "False");
     assert_int_equal(st->conditions[1].last_transition_ms, at("2026-11-27T20:00:00Z"));
 
-    /* status_json is a reference to the object's own status. */
-    assert_ptr_equal(hpa.status_json, json_object_get(obj, "status"));
+    /* The status as read is what this controller writes back: a sync
+     * that computes the same can compare structs. */
+    assert_true(hpa.has_status);
+    assert_true(hpa.status_exact);
+    assert_null(hpa.read_metrics);
+    assert_int_equal(hpa.read_metric_count, 0);
 
     hpac_hpa_clear(&hpa);
     assert_null(hpa.metrics);
-    assert_null(hpa.status_json);
+    assert_false(hpa.has_status);
+    assert_false(hpa.status_exact);
     hpac_hpa_clear(&hpa); /* twice is harmless */
     json_decref(obj);
 }
@@ -249,7 +254,9 @@ static void test_hpa__decoded_outlives_json(void **state)
     assert_string_equal(hpa.name, "web");
     assert_string_equal(hpa.metrics[2].metric_name, "qps");
     assert_non_null(json_object_get(hpa.metrics[2].metric_selector, "matchLabels"));
-    assert_true(json_equal(hpa.status_json, want_status));
+    json_t *status = hpac_hpa_status_to_json(&hpa.status, hpa.metrics, hpa.metric_count);
+    assert_true(json_equal(status, want_status));
+    json_decref(status);
     json_decref(want_status);
     hpac_hpa_clear(&hpa);
 }
@@ -305,7 +312,8 @@ static void test_hpa__defaults(void **state)
     assert_int_equal(hpa.metrics[0].target.type, HPAC_TARGET_UTILIZATION);
     assert_int_equal(hpa.metrics[0].target.average_utilization, 80);
     /* No status. */
-    assert_null(hpa.status_json);
+    assert_false(hpa.has_status);
+    assert_false(hpa.status_exact);
     assert_int_equal(hpa.status.condition_count, 0);
     assert_false(hpa.status.has_observed_generation);
     assert_int_equal(hpa.status.last_scale_time_ms, 0);
@@ -631,7 +639,8 @@ static void test_hpa__decode_errors(void **state)
         assert_null(hpa.name);
         assert_null(hpa.metrics);
         assert_int_equal(hpa.metric_count, 0);
-        assert_null(hpa.status_json);
+        assert_false(hpa.has_status);
+        assert_null(hpa.read_metrics);
         hpac_hpa_clear(&hpa);
         json_decref(obj);
     }
@@ -671,7 +680,8 @@ static void test_hpa__status_round_trip(void **state)
     decode_ok(obj, &hpa);
     json_t *out = hpac_hpa_status_to_json(&hpa.status, hpa.metrics, hpa.metric_count);
     assert_non_null(out);
-    if (!json_equal(out, hpa.status_json)) {
+    assert_true(hpa.status_exact);
+    if (!json_equal(out, json_object_get(obj, "status"))) {
         char *got = json_dumps(out, JSON_SORT_KEYS);
         fail_msg("status changed: %s", got);
     }
@@ -839,6 +849,268 @@ static void test_hpa__status_json_equal(void **state)
     json_decref(a);
 }
 
+/* ---- status comparison on structs ------------------------------------------ */
+
+/* Statuses for BASE_HPA's six metrics, each a variation of one: the
+ * comparison on structs must agree with the JSON one on every pair. */
+#define STATUS_VARIANTS 21
+
+typedef struct status_variant {
+    hpac_metric_status metrics[7];
+    hpac_condition conditions[2];
+    hpac_hpa_status status;
+} status_variant;
+
+static void make_variant(int k, status_variant *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->metrics[0] = (hpac_metric_status){.type = HPAC_METRIC_RESOURCE,
+                                         .has_average_utilization = true,
+                                         .average_utilization = 50,
+                                         .has_average_value = true,
+                                         .average_value_milli = 250};
+    v->metrics[1] = (hpac_metric_status){.type = HPAC_METRIC_CONTAINER_RESOURCE,
+                                         .has_average_value = true,
+                                         .average_value_milli = INT64_C(1073741824000)};
+    v->metrics[2] = (hpac_metric_status){
+        .type = HPAC_METRIC_PODS, .has_average_value = true, .average_value_milli = 6667};
+    v->metrics[3] = (hpac_metric_status){
+        .type = HPAC_METRIC_OBJECT, .has_value = true, .value_milli = 3000000};
+    v->metrics[4] = (hpac_metric_status){
+        .type = HPAC_METRIC_EXTERNAL, .has_average_value = true, .average_value_milli = 20000};
+    v->metrics[5] = (hpac_metric_status){.type = HPAC_METRIC_UNKNOWN};
+    v->conditions[0] = (hpac_condition){.type = "AbleToScale", .status = "True",
+                                        .reason = "SucceededRescale", .message = "scaled to 5",
+                                        .last_transition_ms = at("2026-11-27T21:35:02.100Z")};
+    v->conditions[1] = (hpac_condition){.type = "ScalingLimited", .status = "False",
+                                        .reason = "DesiredWithinRange", .message = NULL};
+    v->status = (hpac_hpa_status){.has_observed_generation = true,
+                                  .observed_generation = 7,
+                                  .last_scale_time_ms = at("2026-11-27T21:35:02.500Z"),
+                                  .current_replicas = 3,
+                                  .desired_replicas = 5,
+                                  .current_metrics = v->metrics,
+                                  .current_metric_count = 6,
+                                  .conditions = v->conditions,
+                                  .condition_count = 2};
+    hpac_hpa_status *st = &v->status;
+    switch (k) {
+    case 0: /* the base */
+        break;
+    case 1: /* the same second, written the same */
+        st->last_scale_time_ms += 400;
+        v->conditions[0].last_transition_ms -= 100;
+        break;
+    case 2: /* the next second */
+        st->last_scale_time_ms += 500;
+        break;
+    case 3: /* an empty message is not written, as an absent one */
+        v->conditions[1].message = "";
+        break;
+    case 4: /* nor an empty reason (written as 20) */
+        v->conditions[1].reason = "";
+        v->conditions[1].message = "";
+        break;
+    case 5: /* an unknown entry is {} whatever it holds */
+        v->metrics[5].has_value = true;
+        v->metrics[5].value_milli = 5;
+        break;
+    case 6: /* an entry of another type than its spec entry is {} too */
+        v->metrics[5].type = HPAC_METRIC_PODS;
+        v->metrics[5].has_average_value = true;
+        break;
+    case 7: /* ... and so is this one, different from the base */
+        v->metrics[2].type = HPAC_METRIC_EXTERNAL;
+        break;
+    case 8: /* the same as 7, written alike */
+        v->metrics[2] = (hpac_metric_status){.type = HPAC_METRIC_UNKNOWN};
+        break;
+    case 9: /* memory in binary units: another value, another text */
+        v->metrics[1].average_value_milli += 1000;
+        break;
+    case 10:
+        v->metrics[0].average_utilization = 51;
+        break;
+    case 11:
+        v->metrics[0].has_average_value = false;
+        break;
+    case 12:
+        st->has_observed_generation = false;
+        break;
+    case 13: /* 0 replicas are not written */
+        st->current_replicas = 0;
+        break;
+    case 14: /* a condition's defaults: "" type, Unknown status */
+        v->conditions[1].type = NULL;
+        v->conditions[1].status = NULL;
+        break;
+    case 15: /* written as 14 */
+        v->conditions[1].type = "";
+        v->conditions[1].status = "Unknown";
+        break;
+    case 16: /* no lists at all */
+        st->current_metric_count = 0;
+        st->condition_count = 0;
+        break;
+    case 17: /* an entry past the spec has no identity: {} */
+        v->metrics[6] = v->metrics[0];
+        st->current_metric_count = 7;
+        break;
+    case 18: /* no times */
+        st->last_scale_time_ms = 0;
+        v->conditions[0].last_transition_ms = 0;
+        break;
+    case 19: /* a time in the first second of the epoch is still written */
+        st->last_scale_time_ms = 1;
+        v->conditions[0].last_transition_ms = 999;
+        break;
+    case 20:
+        v->conditions[1].reason = NULL;
+        break;
+    default:
+        fail_msg("no variant %d", k);
+    }
+}
+
+static void test_hpa__status_equal_agrees_with_json(void **state)
+{
+    json_t *obj = load_q(BASE_HPA);
+    hpac_hpa hpa;
+    decode_ok(obj, &hpa);
+    static status_variant v[STATUS_VARIANTS];
+    json_t *encoded[STATUS_VARIANTS];
+    for (int k = 0; k < STATUS_VARIANTS; k++) {
+        make_variant(k, &v[k]);
+        encoded[k] = hpac_hpa_status_to_json(&v[k].status, hpa.metrics, hpa.metric_count);
+        assert_non_null(encoded[k]);
+    }
+    size_t equal_pairs = 0;
+    for (int i = 0; i < STATUS_VARIANTS; i++) {
+        for (int j = 0; j < STATUS_VARIANTS; j++) {
+            bool want = hpac_hpa_status_json_equal(encoded[i], encoded[j]);
+            bool got =
+                hpac_hpa_status_equal(&v[i].status, &v[j].status, hpa.metrics, hpa.metric_count);
+            if (got != want)
+                fail_msg("variants %d and %d: structs say %s, JSON says %s", i, j,
+                         got ? "equal" : "different", want ? "equal" : "different");
+            if (i < j && want) {
+                equal_pairs++;
+            }
+        }
+    }
+    /* Pairs whose structs differ but are written alike: 0-1, 0-3, 0-5,
+     * 0-6, 1-3, 1-5, 1-6, 3-5, 3-6, 5-6, 4-20, 7-8, 14-15. */
+    assert_int_equal(equal_pairs, 13);
+    for (int k = 0; k < STATUS_VARIANTS; k++)
+        json_decref(encoded[k]);
+    hpac_hpa_clear(&hpa);
+    json_decref(obj);
+}
+
+/* The status as read against the one a sync computes: what the reconcile
+ * decides on structs (hpac_hpa_status_unchanged) is what the JSON
+ * comparison says of the status read and the status it would write. */
+static void test_hpa__status_unchanged_agrees_with_json(void **state)
+{
+    static const struct {
+        int next;          /* the variant computed */
+        const char *path;  /* a change to its JSON, as read; NULL: none */
+        const char *value; /* NULL: removed */
+        bool unchanged;
+    } cases[] = {
+        {0, NULL, NULL, true},
+        {1, NULL, NULL, true},
+        {16, NULL, NULL, true},
+        {18, NULL, NULL, true},
+        /* What the API server drops or rewrites. */
+        {0, "lastScaleTime", "null", false},
+        {18, "lastScaleTime", "null", true},
+        {13, "currentReplicas", NULL, true},
+        {16, "currentMetrics", "[]", true},
+        {16, "conditions", "null", true},
+        {0, "currentMetrics[5]", "{'type': ''}", true},
+        {0, "currentMetrics[5]", "{'type': null}", true},
+        {0, "currentMetrics[4].external.metric.selector", "null", true},
+        {0, "conditions[1].message", "''", true},
+        {0, "conditions[1].message", "null", true},
+        {0, "conditions[0].reason", "''", false},
+        {20, "conditions[1].reason", "''", true},
+        {0, "currentMetrics[0].resource.current.value", "null", true},
+        /* What this controller never writes. */
+        {0, "extra", "1", false},
+        {0, "currentMetrics[5]", "{'type': 'Pods'}", false},
+        {0, "currentMetrics[0].type", "'Pods'", false},
+        {0, "currentMetrics[0].type", "'Cheese'", false},
+        {0, "currentMetrics[0].type", "5", false},
+        {0, "currentMetrics[0]", "'x'", false},
+        {0, "currentMetrics", "{}", false},
+        {16, "currentMetrics", "{}", false},
+        {0, "currentMetrics[2].pods.metric.name", "'qps2'", false},
+        {0, "currentMetrics[2].pods.metric.selector", NULL, false},
+        {0, "currentMetrics[3].object.describedObject.kind", "'Service'", false},
+        {0, "currentMetrics[1].containerResource.container", "'side'", false},
+        {0, "currentMetrics[1].containerResource.current.averageValue", "'1073741824'", false},
+        {0, "currentMetrics[1].containerResource.current.averageValue", "'1024Mi'", false},
+        {0, "currentMetrics[0].resource.current.averageValue", "'0.25'", false},
+        {0, "currentMetrics[0].resource.current.averageValue", "0.25", false},
+        {0, "currentMetrics[0].resource.current.averageValue", "'lots'", false},
+        {0, "currentMetrics[0].resource.current.averageUtilization", "'50'", false},
+        {0, "currentMetrics[0].resource.current.averageUtilization", "50.0", false},
+        {0, "currentMetrics[0].resource.current.averageUtilization", "4294967346", false},
+        {0, "currentMetrics[0].resource.current", NULL, false},
+        {0, "currentMetrics[0].resource.current.extra", "1", false},
+        {17, NULL, NULL, true},
+        {17, "currentMetrics[6]", "{'type': ''}", true},
+        {17, "currentMetrics[6]", "{'type': 'Resource', 'resource': {'name': 'cpu', 'current': {}}}",
+         false},
+        {16, "currentMetrics", "[{}]", false},
+        {0, "conditions[0].lastTransitionTime", "'2026-11-27T21:35:02.100Z'", false},
+        {0, "conditions[1].type", NULL, false},
+        {0, "conditions[1].status", NULL, false},
+        {0, "conditions[1]", NULL, false},
+        {0, "desiredReplicas", "4", false},
+        {0, "observedGeneration", "6", false},
+        {0, "observedGeneration", NULL, false},
+    };
+    json_t *base = load_q(BASE_HPA);
+    hpac_hpa spec;
+    decode_ok(base, &spec);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        status_variant next;
+        make_variant(cases[i].next, &next);
+        json_t *written = hpac_hpa_status_to_json(&next.status, spec.metrics, spec.metric_count);
+        json_t *read = json_deep_copy(written);
+        if (cases[i].path)
+            patch(read, cases[i].path, cases[i].value);
+        json_t *obj = json_deep_copy(base);
+        json_object_set(obj, "status", read);
+        hpac_hpa hpa;
+        decode_ok(obj, &hpa);
+        bool want = hpac_hpa_status_json_equal(read, written);
+        bool got = hpac_hpa_status_unchanged(&hpa, &next.status);
+        if (got != want || got != cases[i].unchanged)
+            fail_msg("case %zu (%s): structs say %s, JSON says %s", i,
+                     cases[i].path ? cases[i].path : "as written", got ? "unchanged" : "changed",
+                     want ? "unchanged" : "changed");
+        hpac_hpa_clear(&hpa);
+        json_decref(obj);
+        json_decref(read);
+        json_decref(written);
+    }
+    /* No status read: always written. */
+    json_t *obj = json_deep_copy(base);
+    json_object_del(obj, "status");
+    hpac_hpa hpa;
+    decode_ok(obj, &hpa);
+    status_variant next;
+    make_variant(16, &next);
+    assert_false(hpac_hpa_status_unchanged(&hpa, &next.status));
+    hpac_hpa_clear(&hpa);
+    json_decref(obj);
+    hpac_hpa_clear(&spec);
+    json_decref(base);
+}
+
 static void test_hpa__status_copy(void **state)
 {
     json_t *obj = load_q(BASE_HPA);
@@ -956,9 +1228,11 @@ static void test_hpa__upstream_cases_decode(void **state)
             assert_true(hpa.behavior.scale_down.policy_count > 0);
         }
         /* Reading a status and writing it back changes nothing. */
-        if (hpa.status_json) {
+        const json_t *read = json_object_get(obj, "status");
+        assert_int_equal(hpa.has_status, read != NULL);
+        if (read) {
             json_t *out = hpac_hpa_status_to_json(&hpa.status, hpa.metrics, hpa.metric_count);
-            if (!json_equal(out, hpa.status_json))
+            if (!json_equal(out, read) || !hpa.status_exact)
                 fail_msg("%s: status does not round-trip", paths[i]);
             json_decref(out);
         }
@@ -988,6 +1262,8 @@ int main(void)
         cmocka_unit_test(test_hpa__status_to_json),
         cmocka_unit_test(test_hpa__status_minimal),
         cmocka_unit_test(test_hpa__status_json_equal),
+        cmocka_unit_test(test_hpa__status_equal_agrees_with_json),
+        cmocka_unit_test(test_hpa__status_unchanged_agrees_with_json),
         cmocka_unit_test(test_hpa__status_copy),
         cmocka_unit_test(test_hpa__metric_type_names),
         cmocka_unit_test(test_hpa__upstream_cases_decode),
