@@ -281,8 +281,8 @@ static void persist_history(controller *c, hpa_entry *e, bool wrote_something)
     json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations",
                               HPAC_HISTORY_ANNOTATION, text);
     if (path && patch &&
-        hpac_kube_request(c->kube, "PATCH", path, patch, "application/merge-patch+json",
-                          on_history_written, c)) {
+        hpac_kube_write(c->kube, "PATCH", path, patch, "application/merge-patch+json",
+                        on_history_written, c)) {
         c->writes_in_flight++;
         e->persisted_hash = hash;
         e->has_persisted = true;
