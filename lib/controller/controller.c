@@ -34,6 +34,11 @@
 /* A history that changed without a scale or a status write is persisted
  * at most this often: a restart then loses at most this much of it. */
 #define HISTORY_PERSIST_INTERVAL_MS 60000
+/* HPAs falling due within one such slice are started by one wakeup: with
+ * 10,000 HPAs spread over a 15 s period, waking for each one separately
+ * cost more than a reconcile's own work. A start at most this late is far
+ * inside the jitter of any sync period. */
+#define SCHEDULE_SLICE_MS 10
 
 typedef struct hpac_controller controller;
 
@@ -155,11 +160,15 @@ static void heap_remove(controller *c, hpa_entry *e)
 static void rearm(controller *c)
 {
     ev_timer_stop(c->loop, &c->tick);
-    if (c->stopping || c->heap_count == 0)
+    /* With every slot taken, the next completion starts what is due. */
+    if (c->stopping || c->heap_count == 0 || c->running >= (size_t)c->opts->concurrent_syncs)
         return;
-    int64_t wait = c->heap[0]->due_ms - hpac_clock_monotonic_ms();
+    int64_t due = c->heap[0]->due_ms;
+    int64_t wait = due - hpac_clock_monotonic_ms();
     if (wait < 0)
         wait = 0;
+    else if (wait > 0)
+        wait += (SCHEDULE_SLICE_MS - due % SCHEDULE_SLICE_MS) % SCHEDULE_SLICE_MS;
     ev_timer_set(&c->tick, (double)wait / 1000.0, 0.);
     ev_timer_start(c->loop, &c->tick);
 }
