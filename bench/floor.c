@@ -31,7 +31,9 @@
     "                  [--rate R]\n"
 
 #define NAME_MAX_LEN 253
-#define PACE_TICK_S 0.002
+/* Paced, the floor starts what fell due in one tick together, as hpac
+ * starts every HPA due within one 10 ms slice (SCHEDULE_SLICE_MS). */
+#define PACE_TICK_S 0.010
 
 typedef struct target {
     char *scale_path;
