@@ -165,9 +165,9 @@ static void rearm(controller *c)
         return;
     int64_t due = c->heap[0]->due_ms;
     int64_t wait = due - hpac_clock_monotonic_ms();
-    if (wait < 0)
-        wait = 0;
-    else if (wait > 0)
+    if (wait <= 0)
+        wait = 0; /* due already: at once */
+    else
         wait += (SCHEDULE_SLICE_MS - due % SCHEDULE_SLICE_MS) % SCHEDULE_SLICE_MS;
     ev_timer_set(&c->tick, (double)wait / 1000.0, 0.);
     ev_timer_start(c->loop, &c->tick);
