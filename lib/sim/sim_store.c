@@ -3,6 +3,7 @@
 #include "util/strmap.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,92 +348,46 @@ size_t hpac_sim_store_count(const hpac_sim_store *store)
     return store->count;
 }
 
-/* The equality requirements ("key=value", "key==value") of a selector's
- * canonical string form; any of them must hold for a match, so the
- * entries carrying the shortest one's label are the only candidates.
- * Keys and values never hold ',', '=', '!' or spaces, so splitting the
- * canonical form is exact. */
-typedef struct pivot {
-    char *text;  /* owned canonical form, cut into requirements */
-    char **reqs; /* "key=value" of each equality, pointing into text */
+/* The requirements of a selector that name the values a key must hold
+ * (=, == and in): every one must hold for a match, so the entries
+ * carrying one of the values of the requirement with the fewest such
+ * entries are the only candidates. A label value never holds '=', so
+ * "key=value" is exact as an index key. */
+#define INDEX_KEY_MAX 1024
+
+/* The index lists of requirement i's values; false when requirement i
+ * is not of the indexed kind. *total counts their entries. */
+static bool requirement_lists(const ns_bucket *bucket, const hpac_selector *sel, size_t i,
+                              const entry_list **lists, size_t max, size_t *nlists,
+                              size_t *total)
+{
+    const char *key;
+    const char *const *values;
     size_t count;
-} pivot;
-
-static void pivot_clear(pivot *pv)
-{
-    free(pv->text);
-    free(pv->reqs);
-    memset(pv, 0, sizeof(*pv));
-}
-
-/* Returns 0, or -1 when the selector cannot be indexed (scan instead). */
-static int pivot_parse(const hpac_selector *sel, pivot *pv)
-{
-    memset(pv, 0, sizeof(*pv));
-    pv->text = hpac_selector_to_string(sel);
-    if (!pv->text)
-        return -1;
-    size_t n = 1;
-    for (const char *c = pv->text; *c; c++)
-        n += *c == ',';
-    pv->reqs = calloc(n, sizeof(*pv->reqs));
-    if (!pv->reqs) {
-        pivot_clear(pv);
-        return -1;
-    }
-    char *p = pv->text;
-    while (*p) {
-        char *req = p;
-        int depth = 0;
-        while (*p && (*p != ',' || depth > 0)) {
-            depth += *p == '(';
-            depth -= *p == ')';
-            p++;
+    if (!hpac_selector_requirement_values(sel, i, &key, &values, &count) || count > max)
+        return false;
+    *nlists = 0;
+    *total = 0;
+    for (size_t v = 0; v < count; v++) {
+        char index_key[INDEX_KEY_MAX];
+        int n = snprintf(index_key, sizeof(index_key), "%s=%s", key, values[v]);
+        if (n < 0 || (size_t)n >= sizeof(index_key))
+            return false;
+        const entry_list *list = hpac_strmap_get(bucket->by_label, index_key);
+        if (list && list->count > 0) {
+            lists[(*nlists)++] = list;
+            *total += list->count;
         }
-        if (*p)
-            *p++ = '\0';
-        char *eq = strchr(req, '=');
-        if (!eq || eq == req || eq[-1] == '!' || strchr(req, ' ') || strchr(req, '('))
-            continue;
-        if (eq[1] == '=')
-            memmove(eq + 1, eq + 2, strlen(eq + 2) + 1); /* "k==v" -> "k=v" */
-        pv->reqs[pv->count++] = req;
     }
-    return 0;
+    return true;
 }
 
-/* The candidates of a bucket: NULL with *all set when every entry must be
- * looked at; NULL with *all clear when none can match. */
-static const entry_list *candidates(const ns_bucket *bucket, const pivot *pv, bool *all)
-{
-    const entry_list *best = NULL;
-    *all = bucket->index_broken || pv->count == 0;
-    if (*all)
-        return NULL;
-    for (size_t i = 0; i < pv->count; i++) {
-        const entry_list *list = hpac_strmap_get(bucket->by_label, pv->reqs[i]);
-        if (!list)
-            return NULL; /* nobody carries a required label */
-        if (!best || list->count < best->count)
-            best = list;
-    }
-    return best;
-}
+#define CANDIDATE_LISTS_MAX 256
 
 /* False when the visitor asked to stop. */
-static bool visit_bucket(const ns_bucket *bucket, const hpac_selector *sel, const pivot *pv,
-                         hpac_sim_store_visit visit, void *ctx)
+static bool visit_entries(hpac_sim_entry *const *items, size_t count, const hpac_selector *sel,
+                          hpac_sim_store_visit visit, void *ctx)
 {
-    hpac_sim_entry *const *items = bucket->entries;
-    size_t count = bucket->count;
-    if (sel && pv) {
-        bool all;
-        const entry_list *list = candidates(bucket, pv, &all);
-        if (!all) {
-            items = list ? list->items : NULL;
-            count = list ? list->count : 0;
-        }
-    }
     for (size_t i = 0; i < count; i++) {
         const hpac_sim_entry *entry = items[i];
         if (sel && !hpac_selector_matches(sel, &entry->labels))
@@ -443,23 +398,45 @@ static bool visit_bucket(const ns_bucket *bucket, const hpac_selector *sel, cons
     return true;
 }
 
+/* False when the visitor asked to stop. */
+static bool visit_bucket(const ns_bucket *bucket, const hpac_selector *sel,
+                         hpac_sim_store_visit visit, void *ctx)
+{
+    size_t reqs = sel && !bucket->index_broken ? hpac_selector_requirement_count(sel) : 0;
+    const entry_list *best[CANDIDATE_LISTS_MAX], *lists[CANDIDATE_LISTS_MAX];
+    size_t best_count = 0, best_total = SIZE_MAX;
+    for (size_t i = 0; i < reqs; i++) {
+        size_t n, total;
+        if (!requirement_lists(bucket, sel, i, lists, CANDIDATE_LISTS_MAX, &n, &total) ||
+            total >= best_total)
+            continue;
+        memcpy(best, lists, n * sizeof(*lists));
+        best_count = n;
+        best_total = total;
+    }
+    if (best_total == SIZE_MAX) /* nothing to narrow by: scan */
+        return visit_entries(bucket->entries, bucket->count, sel, visit, ctx);
+    /* A key holds one value, so the lists of one requirement are disjoint. */
+    for (size_t l = 0; l < best_count; l++) {
+        if (!visit_entries(best[l]->items, best[l]->count, sel, visit, ctx))
+            return false;
+    }
+    return true;
+}
+
 void hpac_sim_store_each(const hpac_sim_store *store, const char *ns, const hpac_selector *sel,
                          hpac_sim_store_visit visit, void *ctx)
 {
-    pivot pv;
-    bool indexed = sel && pivot_parse(sel, &pv) == 0;
     if (ns) {
         const ns_bucket *bucket = hpac_strmap_get(store->by_ns, ns);
         if (bucket)
-            visit_bucket(bucket, sel, indexed ? &pv : NULL, visit, ctx);
+            visit_bucket(bucket, sel, visit, ctx);
     } else {
         for (size_t b = 0; b < store->nbuckets; b++) {
-            if (!visit_bucket(store->buckets[b], sel, indexed ? &pv : NULL, visit, ctx))
+            if (!visit_bucket(store->buckets[b], sel, visit, ctx))
                 break;
         }
     }
-    if (indexed)
-        pivot_clear(&pv);
 }
 
 void hpac_sim_store_each_namespace(const hpac_sim_store *store, hpac_sim_store_ns_visit visit,
