@@ -34,11 +34,19 @@
 /* A history that changed without a scale or a status write is persisted
  * at most this often: a restart then loses at most this much of it. */
 #define HISTORY_PERSIST_INTERVAL_MS 60000
-/* HPAs falling due within one such slice are started by one wakeup: with
- * 10,000 HPAs spread over a 15 s period, waking for each one separately
- * cost more than a reconcile's own work. A start at most this late is far
- * inside the jitter of any sync period. */
+/* HPAs falling due within one such slice are started together, at its
+ * end: with 10,000 HPAs spread over a 15 s period, waking for each one
+ * separately cost more than a reconcile's own work, and HPAs started
+ * together read their pod metrics together. A start at most this late is
+ * far inside the jitter of any sync period. */
 #define SCHEDULE_SLICE_MS 10
+
+/* The end of the last slice that has ended by `now_ms`: what is due by
+ * then may start. */
+static int64_t slice_horizon(int64_t now_ms)
+{
+    return now_ms - now_ms % SCHEDULE_SLICE_MS;
+}
 
 typedef struct hpac_controller controller;
 
@@ -163,12 +171,12 @@ static void rearm(controller *c)
     /* With every slot taken, the next completion starts what is due. */
     if (c->stopping || c->heap_count == 0 || c->running >= (size_t)c->opts->concurrent_syncs)
         return;
+    /* The end of the slice the heap top falls due in. */
     int64_t due = c->heap[0]->due_ms;
-    int64_t wait = due - hpac_clock_monotonic_ms();
-    if (wait <= 0)
-        wait = 0; /* due already: at once */
-    else
-        wait += (SCHEDULE_SLICE_MS - due % SCHEDULE_SLICE_MS) % SCHEDULE_SLICE_MS;
+    int64_t slice_end = due + (SCHEDULE_SLICE_MS - due % SCHEDULE_SLICE_MS) % SCHEDULE_SLICE_MS;
+    int64_t wait = slice_end - hpac_clock_monotonic_ms();
+    if (wait < 0)
+        wait = 0; /* overdue: at once */
     ev_timer_set(&c->tick, (double)wait / 1000.0, 0.);
     ev_timer_start(c->loop, &c->tick);
 }
@@ -359,7 +367,7 @@ static void on_reconciled(void *ctx, const hpac_reconcile_report *report)
         start_due(c);
 }
 
-static void start_reconcile(controller *c, hpa_entry *e)
+static void start_reconcile(controller *c, hpa_entry *e, hpac_metrics_batch *batch)
 {
     if (!e->history_current) {
         /* Rare (after gaining a shard): the annotation is in the text. */
@@ -373,8 +381,10 @@ static void start_reconcile(controller *c, hpa_entry *e)
     }
     e->started_ms = hpac_clock_monotonic_ms();
     e->running = hpac_reconcile_start(&c->env, e->snapshot, &e->history, on_reconciled, e);
-    if (e->running)
+    if (e->running) {
+        hpac_reconcile_join_batch(e->running, batch);
         c->running++;
+    }
     else
         schedule(c, e, e->started_ms + c->opts->sync_period_ms);
 }
@@ -389,17 +399,23 @@ static void start_due(controller *c)
         ev_timer_stop(c->loop, &c->tick);
         return;
     }
-    int64_t now = hpac_clock_monotonic_ms();
+    int64_t horizon = slice_horizon(hpac_clock_monotonic_ms());
+    /* The HPAs started together read their pod metrics together. */
+    hpac_metrics_batch *batch = NULL;
     while (!c->stopping && c->heap_count > 0 &&
-           c->running < (size_t)c->opts->concurrent_syncs && c->heap[0]->due_ms <= now) {
+           c->running < (size_t)c->opts->concurrent_syncs && c->heap[0]->due_ms <= horizon) {
         hpa_entry *e = c->heap[0];
         heap_remove(c, e);
         if (!owns_shard(c, e->shard)) {
             /* Another replica owns it; gaining the shard reschedules it. */
             continue;
         }
-        start_reconcile(c, e);
+        if (!batch)
+            batch = hpac_metrics_batch_new(c->kube, c->loop);
+        start_reconcile(c, e, batch);
     }
+    if (batch)
+        hpac_metrics_batch_leave(batch);
     rearm(c);
 }
 

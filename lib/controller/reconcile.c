@@ -10,6 +10,7 @@
 #include "hpa/quantity.h"
 #include "hpa/snapshot.h"
 #include "hpa/sync.h"
+#include "metrics/metrics_batch.h"
 #include "metrics/metrics_client.h"
 #include "util/log.h"
 #include "util/strutil.h"
@@ -26,6 +27,7 @@ typedef struct metric_slot {
     int64_t started_ms; /* monotonic */
     hpac_discovery_call *resolving;
     hpac_metrics_call *fetching;
+    hpac_metrics_batch_entry *queued; /* read through the batch */
     char *error;
     bool has_usage, has_samples, has_values;
     hpac_pod_usage_list usage;
@@ -49,6 +51,7 @@ struct hpac_reconcile {
     int64_t now_ms;
 
     hpac_discovery_call *resolving;
+    hpac_metrics_batch *batch; /* joined until its metrics are queued */
     hpac_kube_call *call; /* the one sequential request in flight */
     size_t pending;       /* parallel requests in flight (metrics, events) */
 
@@ -150,6 +153,14 @@ static void set_report_error(hpac_reconcile *r, const char *error)
     r->report.error = r->report_error;
 }
 
+/* This reconcile queues no more reads: the batch may send. */
+static void leave_batch(hpac_reconcile *r)
+{
+    if (r->batch)
+        hpac_metrics_batch_leave(r->batch);
+    r->batch = NULL;
+}
+
 static void release(hpac_reconcile *r)
 {
     struct ev_loop *loop = hpac_kube_loop(r->env->kube);
@@ -161,6 +172,7 @@ static void release(hpac_reconcile *r)
             metric_slot *m = &r->metrics[i];
             hpac_discovery_cancel(m->resolving);
             hpac_metrics_cancel(m->fetching);
+            hpac_metrics_batch_cancel(m->queued);
             free(m->error);
             hpac_pod_usage_list_clear(&m->usage);
             hpac_pod_sample_list_clear(&m->samples);
@@ -168,6 +180,7 @@ static void release(hpac_reconcile *r)
         }
         free(r->metrics);
     }
+    leave_batch(r);
     for (size_t i = 0; i < r->event_count; i++)
         hpac_event_cancel(r->events[i].call);
     free(r->events);
@@ -200,6 +213,7 @@ static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
 /* Completes from the loop, never from inside a caller's stack frame. */
 static void finish(hpac_reconcile *r)
 {
+    leave_batch(r);
     struct ev_loop *loop = hpac_kube_loop(r->env->kube);
     ev_timer_init(&r->finish_timer, on_finish_timer, 0., 0.);
     r->finish_timer.data = r;
@@ -425,6 +439,7 @@ static void on_metric_fetched(void *ctx, hpac_metrics_result *result)
 {
     metric_slot *m = ctx;
     m->fetching = NULL;
+    m->queued = NULL;
     if (result->error) {
         m->error = hpac_strdup(result->error);
     } else {
@@ -444,6 +459,12 @@ static void fetch_metric(metric_slot *m, const char *object_resource)
 {
     hpac_reconcile *r = m->owner;
     const hpac_metric_spec *spec = &r->hpa->metrics[m->index];
+    if (r->batch && hpac_metrics_batch_accepts(spec)) {
+        m->queued = hpac_metrics_batch_fetch(r->batch, r->hpa->namespace, r->selector, spec,
+                                             r->pods, r->pod_count, on_metric_fetched, m);
+        if (m->queued)
+            return;
+    }
     m->fetching = hpac_metrics_fetch(r->env->kube, r->hpa->namespace, r->selector, spec,
                                      object_resource, on_metric_fetched, m);
     if (!m->fetching) {
@@ -502,6 +523,7 @@ static void start_metrics(hpac_reconcile *r)
         }
         fetch_metric(m, NULL);
     }
+    leave_batch(r);
     metric_settled(r);
 }
 
@@ -648,6 +670,7 @@ static void report_metrics(hpac_reconcile *r)
 
 static void decide(hpac_reconcile *r)
 {
+    leave_batch(r);
     size_t n = r->hpa->metric_count;
     hpac_metric_fetch *fetches = calloc(n ? n : 1, sizeof(*fetches));
     char *ambiguous = NULL;
@@ -877,6 +900,14 @@ hpac_reconcile *hpac_reconcile_start(const hpac_reconcile_env *env, hpac_hpa_sna
     r->hpa = &snapshot->hpa;
     start_scale_read(r);
     return r;
+}
+
+void hpac_reconcile_join_batch(hpac_reconcile *r, hpac_metrics_batch *batch)
+{
+    if (!batch || r->batch || r->decided || ev_is_active(&r->finish_timer))
+        return;
+    hpac_metrics_batch_join(batch);
+    r->batch = batch;
 }
 
 void hpac_reconcile_cancel(hpac_reconcile *r)

@@ -11,6 +11,7 @@
 #include "hpa/snapshot.h"
 #include "kube/client.h"
 #include "kube/discovery.h"
+#include "metrics/metrics_batch.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -76,6 +77,12 @@ typedef void (*hpac_reconcile_done_fn)(void *ctx, const hpac_reconcile_report *r
 hpac_reconcile *hpac_reconcile_start(const hpac_reconcile_env *env, hpac_hpa_snapshot *snapshot,
                                      hpac_history *history, hpac_reconcile_done_fn done,
                                      void *ctx);
+
+/* Reads the reconcile's Resource metrics through `batch`, together with
+ * the other reconciles started with it (metrics/metrics_batch.h). Call
+ * right after hpac_reconcile_start; the reconcile leaves the batch once
+ * its reads are queued or it ends. */
+void hpac_reconcile_join_batch(hpac_reconcile *r, hpac_metrics_batch *batch);
 
 /* Stops a reconcile; `done` is not called. Writes already sent are not
  * undone. */

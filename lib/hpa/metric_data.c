@@ -53,6 +53,34 @@ void hpac_pod_usage_list_clear(hpac_pod_usage_list *list)
     memset(list, 0, sizeof(*list));
 }
 
+int hpac_pod_usage_copy(const hpac_pod_usage *from, hpac_pod_usage *to)
+{
+    memset(to, 0, sizeof(*to));
+    to->timestamp_ms = from->timestamp_ms;
+    to->window_ms = from->window_ms;
+    to->pod_name = from->pod_name ? strdup(from->pod_name) : NULL;
+    if (from->pod_name && !to->pod_name)
+        return -1;
+    if (from->container_count == 0)
+        return 0;
+    to->containers = calloc(from->container_count, sizeof(*to->containers));
+    if (!to->containers) {
+        pod_usage_clear(to);
+        return -1;
+    }
+    for (size_t i = 0; i < from->container_count; i++) {
+        const hpac_container_usage *c = &from->containers[i];
+        to->container_count = i + 1;
+        to->containers[i] = *c;
+        to->containers[i].name = c->name ? strdup(c->name) : NULL;
+        if (c->name && !to->containers[i].name) {
+            pod_usage_clear(to);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int decode_container_usage(const json_t *c, const char *path, const char *resource,
                                   hpac_container_usage *out, char *err, size_t errsize)
 {
