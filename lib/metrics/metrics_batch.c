@@ -13,6 +13,7 @@ typedef struct group group;
 
 struct hpac_metrics_batch_entry {
     hpac_metrics_batch *batch;
+    group *group; /* the shared read it waits for, if any */
     char *ns;
     char *selector;
     const hpac_metric_spec *spec; /* borrowed from the member */
@@ -30,6 +31,8 @@ struct group {
     hpac_kube_call *call;
     hpac_metrics_batch_entry **entries;
     size_t count;
+    size_t live;     /* entries not cancelled */
+    bool answering;  /* in its answer's callback */
 };
 
 struct hpac_metrics_batch {
@@ -244,6 +247,7 @@ static void on_group_answer(void *ctx, const hpac_kube_response *resp)
     group *g = ctx;
     hpac_metrics_batch *b = g->batch;
     g->call = NULL;
+    g->answering = true;
     b->busy++;
     if (!resp->error && resp->body && split_answer(g, resp->body) == 0) {
         for (size_t e = 0; e < g->count; e++)
@@ -251,6 +255,7 @@ static void on_group_answer(void *ctx, const hpac_kube_response *resp)
     } else {
         /* Each member asks on its own and gets its own answer. */
         for (size_t e = 0; e < g->count; e++) {
+            g->entries[e]->group = NULL;
             if (g->entries[e]->cancelled)
                 entry_free(g->entries[e]);
             else
@@ -276,8 +281,11 @@ static void send_group(hpac_metrics_batch *b, hpac_metrics_batch_entry **entries
         g->entries = calloc(q->member_count, sizeof(*g->entries));
     if (g && g->entries) {
         g->batch = b;
-        for (size_t m = 0; m < q->member_count; m++)
+        for (size_t m = 0; m < q->member_count; m++) {
             g->entries[g->count++] = entries[q->members[m]];
+            entries[q->members[m]]->group = g;
+        }
+        g->live = g->count;
         char *path = hpac_metrics_path(q->ns, q->selector, &spec, NULL);
         g->call = path ? hpac_kube_request(b->kube, "GET", path, NULL, NULL, on_group_answer, g)
                        : NULL;
@@ -290,8 +298,10 @@ static void send_group(hpac_metrics_batch *b, hpac_metrics_batch_entry **entries
     if (g)
         free(g->entries);
     free(g);
-    for (size_t m = 0; m < q->member_count; m++)
+    for (size_t m = 0; m < q->member_count; m++) {
+        entries[q->members[m]]->group = NULL;
         read_alone(entries[q->members[m]]);
+    }
 }
 
 /* Sends everything queued. */
@@ -359,18 +369,38 @@ void hpac_metrics_batch_join(hpac_metrics_batch *b)
     b->holds++;
 }
 
+/* With nobody left to queue and nothing live queued, the queue goes now:
+ * waiting for the send timer would leak it if the loop stops first. */
+static void drop_dead_queue(hpac_metrics_batch *b)
+{
+    if (b->holds > 0)
+        return;
+    for (size_t i = 0; i < b->queued; i++) {
+        if (!b->queue[i]->cancelled)
+            return;
+    }
+    for (size_t i = 0; i < b->queued; i++)
+        entry_free(b->queue[i]);
+    b->queued = 0;
+    ev_timer_stop(b->loop, &b->send_timer);
+    batch_maybe_free(b);
+}
+
 void hpac_metrics_batch_leave(hpac_metrics_batch *b)
 {
     if (--b->holds > 0)
         return;
-    if (b->queued > 0) {
+    bool live = false;
+    for (size_t i = 0; i < b->queued && !live; i++)
+        live = !b->queue[i]->cancelled;
+    if (live) {
         /* From the loop, not under the member that left last. */
         ev_timer_stop(b->loop, &b->send_timer);
         ev_timer_set(&b->send_timer, 0., 0.);
         ev_timer_start(b->loop, &b->send_timer);
         return;
     }
-    batch_maybe_free(b);
+    drop_dead_queue(b);
 }
 
 bool hpac_metrics_batch_accepts(const hpac_metric_spec *spec)
@@ -417,15 +447,34 @@ hpac_metrics_batch_entry *hpac_metrics_batch_fetch(hpac_metrics_batch *b, const 
     return e;
 }
 
+/* Every member of a shared read gave up: the request goes too. */
+static void drop_dead_group(group *g)
+{
+    hpac_metrics_batch *b = g->batch;
+    hpac_kube_cancel(g->call);
+    for (size_t e = 0; e < g->count; e++)
+        entry_free(g->entries[e]);
+    group_free(g);
+    b->inflight--;
+    batch_maybe_free(b);
+}
+
 void hpac_metrics_batch_cancel(hpac_metrics_batch_entry *e)
 {
     if (!e)
         return;
-    if (!e->alone) {
-        e->cancelled = true; /* its queue or group frees it */
+    hpac_metrics_batch *b = e->batch;
+    if (e->group) {
+        e->cancelled = true; /* its group frees it */
+        if (--e->group->live == 0 && !e->group->answering)
+            drop_dead_group(e->group);
         return;
     }
-    hpac_metrics_batch *b = e->batch;
+    if (!e->alone) {
+        e->cancelled = true; /* its queue frees it */
+        drop_dead_queue(b);
+        return;
+    }
     hpac_metrics_cancel(e->alone);
     entry_free(e);
     b->inflight--;
