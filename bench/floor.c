@@ -1,7 +1,10 @@
 /* hpac-floor: the I/O floor of one reconcile. The requests hpac makes for
  * an HPA in steady state (scale GET, metrics GET, and a status PUT of the
  * same size when asked), on the same HTTP stack (lib/http + lib/kube),
- * with the same concurrency, and no decision at all. Like the controller
+ * with the same concurrency, and no decision at all. As in hpac, the
+ * sequences started together (one pace tick, hpac's schedule slice) send
+ * their metrics GETs together once their scales are read: one request per
+ * group of metrics/pod_query_share.h. Like the controller
  * it first lists and watches the HPAs and the pods (and keeps the
  * watches open), so that the watch traffic is the same; the measured
  * window starts once both are synced and the warm-up is over.
@@ -13,10 +16,14 @@
 #include "kube/client.h"
 #include "kube/informer.h"
 #include "kube/kubeconfig.h"
+#include "metrics/metrics_batch.h"
+#include "metrics/metrics_client.h"
+#include "metrics/pod_query_share.h"
 #include "util/strmap.h"
 #include "util/strutil.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <ev.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +43,7 @@
 #define PACE_TICK_S 0.010
 
 typedef struct target {
+    char *ns;
     char *scale_path;
     char *status_path;
     char *ns_escaped;
@@ -43,13 +51,33 @@ typedef struct target {
 } target;
 
 typedef struct floor_run floor_run;
+typedef struct cohort cohort;
 
 typedef struct slot {
     floor_run *run;
     target *t;
     hpac_kube_call *call;
+    cohort *cohort;      /* the sequences started with this one */
+    size_t cohort_index; /* this slot's place in it */
     bool busy;
 } slot;
+
+/* Sequences started together: their metrics GETs go once every scale is
+ * read. */
+struct cohort {
+    slot **members;
+    char **selectors; /* each member's scale selector; NULL: failed */
+    size_t count;
+    size_t reading; /* scales not answered yet */
+};
+
+/* One metrics GET and the sequences it serves. */
+typedef struct metrics_read {
+    floor_run *run;
+    slot **members;
+    size_t count;
+    hpac_kube_call *call;
+} metrics_read;
 
 struct floor_run {
     struct ev_loop *loop;
@@ -134,6 +162,7 @@ static void target_free(target *t)
 {
     if (!t)
         return;
+    free(t->ns);
     free(t->scale_path);
     free(t->status_path);
     free(t->ns_escaped);
@@ -152,9 +181,11 @@ static target *target_new(const floor_run *r, const char *ns, const char *name, 
     char *resource = kind ? resource_of(kind) : NULL;
     char *ename = hpac_kube_escape(name);
     char *etname = tname ? hpac_kube_escape(tname) : NULL;
-    if (t)
+    if (t) {
         t->ns_escaped = hpac_kube_escape(ns);
-    if (t && t->ns_escaped && prefix && hpa_prefix && resource && ename && etname) {
+        t->ns = hpac_strdup(ns);
+    }
+    if (t && t->ns && t->ns_escaped && prefix && hpa_prefix && resource && ename && etname) {
         t->scale_path =
             hpac_format("%s/namespaces/%s/%s/%s/scale", prefix, t->ns_escaped, resource, etname);
         t->status_path = hpac_format("%s/namespaces/%s/horizontalpodautoscalers/%s/status",
@@ -311,16 +342,15 @@ static void count_response(floor_run *r, const hpac_kube_response *resp)
 static void on_status_put(void *ctx, const hpac_kube_response *resp)
 {
     slot *s = ctx;
+    s->call = NULL;
     count_response(s->run, resp);
     sequence_done(s);
 }
 
-static void on_metrics(void *ctx, const hpac_kube_response *resp)
+/* After its metrics: the status PUT when asked, else done. */
+static void after_metrics(slot *s)
 {
-    slot *s = ctx;
     floor_run *r = s->run;
-    s->call = NULL;
-    count_response(r, resp);
     if (r->status_every && s->t->object && r->started % r->status_every == 0) {
         s->call = hpac_kube_request(r->kube, "PUT", s->t->status_path, s->t->object, NULL,
                                     on_status_put, s);
@@ -328,6 +358,99 @@ static void on_metrics(void *ctx, const hpac_kube_response *resp)
             return;
     }
     sequence_done(s);
+}
+
+static void on_metrics(void *ctx, const hpac_kube_response *resp)
+{
+    metrics_read *m = ctx;
+    count_response(m->run, resp);
+    for (size_t i = 0; i < m->count; i++)
+        after_metrics(m->members[i]);
+    free(m->members);
+    free(m);
+}
+
+static void send_metrics_read(floor_run *r, slot **cohort_members,
+                              const hpac_shared_pod_query *q)
+{
+    hpac_metric_spec spec = {.type = HPAC_METRIC_RESOURCE};
+    metrics_read *m = calloc(1, sizeof(*m));
+    char *path = hpac_metrics_path(q->ns, q->selector, &spec, NULL);
+    if (m)
+        m->members = calloc(q->member_count, sizeof(*m->members));
+    if (m && m->members && path) {
+        m->run = r;
+        for (size_t i = 0; i < q->member_count; i++)
+            m->members[m->count++] = cohort_members[q->members[i]];
+        m->call = hpac_kube_request(r->kube, "GET", path, NULL, NULL, on_metrics, m);
+    }
+    free(path);
+    if (m && m->call)
+        return;
+    r->errors++;
+    for (size_t i = 0; i < q->member_count; i++)
+        sequence_done(cohort_members[q->members[i]]);
+    if (m)
+        free(m->members);
+    free(m);
+}
+
+static cohort *cohort_new(size_t capacity)
+{
+    cohort *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->members = calloc(capacity, sizeof(*c->members));
+    c->selectors = calloc(capacity, sizeof(*c->selectors));
+    if (!c->members || !c->selectors) {
+        free(c->members);
+        free(c->selectors);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void cohort_free(cohort *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->count; i++)
+        free(c->selectors[i]);
+    free(c->selectors);
+    free(c->members);
+    free(c);
+}
+
+/* Every scale of the cohort is read: its metrics GETs, grouped as hpac
+ * groups them. */
+static void send_cohort_metrics(floor_run *r, cohort *c)
+{
+    size_t n = 0;
+    slot **ready = calloc(c->count, sizeof(*ready));
+    hpac_pod_query *queries = calloc(c->count, sizeof(*queries));
+    hpac_shared_pod_query *groups = NULL;
+    size_t group_count = 0;
+    for (size_t i = 0; ready && queries && i < c->count; i++) {
+        if (c->selectors[i]) {
+            ready[n] = c->members[i];
+            queries[n++] = (hpac_pod_query){c->members[i]->t->ns, c->selectors[i]};
+        }
+    }
+    if (ready && queries &&
+        hpac_share_pod_queries(queries, n, HPAC_METRICS_BATCH_MAX_MEMBERS, &groups,
+                               &group_count) == 0) {
+        for (size_t g = 0; g < group_count; g++)
+            send_metrics_read(r, ready, &groups[g]);
+    } else {
+        r->errors++;
+        for (size_t i = 0; i < n; i++)
+            sequence_done(ready[i]);
+    }
+    hpac_shared_pod_queries_free(groups, group_count);
+    free(queries);
+    free(ready);
+    cohort_free(c);
 }
 
 static void on_scale(void *ctx, const hpac_kube_response *resp)
@@ -338,22 +461,19 @@ static void on_scale(void *ctx, const hpac_kube_response *resp)
     count_response(r, resp);
     const char *selector =
         json_string_value(json_object_get(json_object_get(resp->body, "status"), "selector"));
-    char *esel = selector ? hpac_kube_escape(selector) : NULL;
-    char *path = esel ? hpac_format("/apis/metrics.k8s.io/v1beta1/namespaces/%s/pods"
-                                    "?labelSelector=%s",
-                                    s->t->ns_escaped, esel)
-                      : NULL;
-    if (path)
-        s->call = hpac_kube_request(r->kube, "GET", path, NULL, NULL, on_metrics, s);
-    free(esel);
-    free(path);
-    if (!s->call) {
+    cohort *c = s->cohort;
+    s->cohort = NULL;
+    c->selectors[s->cohort_index] = selector ? hpac_strdup(selector) : NULL;
+    if (!c->selectors[s->cohort_index]) {
         r->errors++;
-        sequence_done(s);
+        sequence_done(s); /* no metrics to read */
     }
+    if (--c->reading == 0)
+        send_cohort_metrics(r, c);
 }
 
-static void run_slot(slot *s)
+/* Starts slot s's sequence in cohort c; false when it could not start. */
+static bool start_slot(slot *s, cohort *c)
 {
     floor_run *r = s->run;
     s->t = r->targets[r->next];
@@ -364,21 +484,44 @@ static void run_slot(slot *s)
     if (!s->call) {
         r->errors++;
         s->busy = false;
+        return false;
     }
+    s->cohort = c;
+    s->cohort_index = c->count;
+    c->members[c->count++] = s;
+    c->reading++;
+    return true;
+}
+
+static void run_slot(slot *s)
+{
+    cohort *c = cohort_new(1);
+    if (c && start_slot(s, c))
+        return;
+    s->run->errors++;
+    cohort_free(c);
 }
 
 static void start_sequences(floor_run *r)
 {
-    /* Paced: as many as are due since the pace started, slots permitting
-     * (a late one starts as soon as a slot frees). */
+    /* Paced: as many as were due by the end of the last tick, slots
+     * permitting (a late one starts as soon as a slot frees), as hpac
+     * starts what fell due by the end of its last schedule slice. The ones
+     * started here are a cohort. */
+    double ticks = floor((wall_now() - r->pace_start) / PACE_TICK_S); /* ended ticks */
     unsigned long due =
-        r->rate > 0 ? (unsigned long)((wall_now() - r->pace_start) * r->rate) : (unsigned long)-1;
-    for (size_t i = 0; i < r->concurrency && r->paced < due; i++) {
-        if (!r->slots[i].busy) {
-            run_slot(&r->slots[i]);
-            r->paced++;
-        }
+        r->rate > 0 ? (unsigned long)(ticks * PACE_TICK_S * r->rate) : (unsigned long)-1;
+    cohort *c = cohort_new(r->concurrency);
+    if (!c) {
+        r->errors++;
+        return;
     }
+    for (size_t i = 0; i < r->concurrency && r->paced < due; i++) {
+        if (!r->slots[i].busy && start_slot(&r->slots[i], c))
+            r->paced++;
+    }
+    if (c->count == 0)
+        cohort_free(c);
 }
 
 static void on_pace_timer(struct ev_loop *loop, ev_timer *w, int revents)
