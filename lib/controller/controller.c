@@ -74,6 +74,13 @@ typedef struct hpa_entry {
     bool deleted; /* removed while running: freed when it finishes */
 } hpa_entry;
 
+/* A schedule entry: the due time beside the pointer, so that sifting
+ * through 10,000 entries compares without touching them. */
+typedef struct heap_slot {
+    int64_t due_ms;
+    hpa_entry *entry;
+} heap_slot;
+
 struct hpac_controller {
     const hpac_options *opts;
     struct ev_loop *loop;
@@ -93,7 +100,7 @@ struct hpac_controller {
     hpac_strmap *entries;
     hpac_strmap *entries_by_id; /* decimal id -> entry */
     uint32_t next_id;
-    hpa_entry **heap;
+    heap_slot *heap;
     size_t heap_count;
     size_t heap_capacity;
     size_t running;
@@ -113,23 +120,23 @@ struct hpac_controller {
 
 /* ---- the schedule: a min-heap on due time ----------------------------- */
 
-static bool earlier(const hpa_entry *a, const hpa_entry *b)
+static bool earlier(const heap_slot *a, const heap_slot *b)
 {
     return a->due_ms < b->due_ms;
 }
 
 static void heap_swap(controller *c, size_t i, size_t j)
 {
-    hpa_entry *t = c->heap[i];
+    heap_slot t = c->heap[i];
     c->heap[i] = c->heap[j];
     c->heap[j] = t;
-    c->heap[i]->heap_index = i;
-    c->heap[j]->heap_index = j;
+    c->heap[i].entry->heap_index = i;
+    c->heap[j].entry->heap_index = j;
 }
 
 static void heap_up(controller *c, size_t i)
 {
-    while (i > 0 && earlier(c->heap[i], c->heap[(i - 1) / 2])) {
+    while (i > 0 && earlier(&c->heap[i], &c->heap[(i - 1) / 2])) {
         heap_swap(c, i, (i - 1) / 2);
         i = (i - 1) / 2;
     }
@@ -139,9 +146,9 @@ static void heap_down(controller *c, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < c->heap_count && earlier(c->heap[l], c->heap[m]))
+        if (l < c->heap_count && earlier(&c->heap[l], &c->heap[m]))
             m = l;
-        if (r < c->heap_count && earlier(c->heap[r], c->heap[m]))
+        if (r < c->heap_count && earlier(&c->heap[r], &c->heap[m]))
             m = r;
         if (m == i)
             return;
@@ -158,7 +165,7 @@ static void heap_remove(controller *c, hpa_entry *e)
     c->heap_count--;
     if (i != c->heap_count) {
         c->heap[i] = c->heap[c->heap_count];
-        c->heap[i]->heap_index = i;
+        c->heap[i].entry->heap_index = i;
         heap_down(c, i);
         heap_up(c, i);
     }
@@ -172,7 +179,7 @@ static void rearm(controller *c)
     if (c->stopping || c->heap_count == 0 || c->running >= (size_t)c->opts->concurrent_syncs)
         return;
     /* The end of the slice the heap top falls due in. */
-    int64_t due = c->heap[0]->due_ms;
+    int64_t due = c->heap[0].due_ms;
     int64_t slice_end = due + (SCHEDULE_SLICE_MS - due % SCHEDULE_SLICE_MS) % SCHEDULE_SLICE_MS;
     int64_t wait = slice_end - hpac_clock_monotonic_ms();
     if (wait < 0)
@@ -186,19 +193,20 @@ static int schedule(controller *c, hpa_entry *e, int64_t due_ms)
 {
     e->due_ms = due_ms;
     if (e->heap_index != SIZE_MAX) {
+        c->heap[e->heap_index].due_ms = due_ms;
         heap_down(c, e->heap_index);
         heap_up(c, e->heap_index);
     } else {
         if (c->heap_count == c->heap_capacity) {
             size_t capacity = c->heap_capacity ? c->heap_capacity * 2 : 64;
-            hpa_entry **bigger = realloc(c->heap, capacity * sizeof(*bigger));
+            heap_slot *bigger = realloc(c->heap, capacity * sizeof(*bigger));
             if (!bigger)
                 return -1;
             c->heap = bigger;
             c->heap_capacity = capacity;
         }
         e->heap_index = c->heap_count;
-        c->heap[c->heap_count++] = e;
+        c->heap[c->heap_count++] = (heap_slot){due_ms, e};
         heap_up(c, e->heap_index);
     }
     rearm(c);
@@ -403,8 +411,8 @@ static void start_due(controller *c)
     /* The HPAs started together read their pod metrics together. */
     hpac_metrics_batch *batch = NULL;
     while (!c->stopping && c->heap_count > 0 &&
-           c->running < (size_t)c->opts->concurrent_syncs && c->heap[0]->due_ms <= horizon) {
-        hpa_entry *e = c->heap[0];
+           c->running < (size_t)c->opts->concurrent_syncs && c->heap[0].due_ms <= horizon) {
+        hpa_entry *e = c->heap[0].entry;
         heap_remove(c, e);
         if (!owns_shard(c, e->shard)) {
             /* Another replica owns it; gaining the shard reschedules it. */
