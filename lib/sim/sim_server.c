@@ -38,6 +38,8 @@ struct hpac_sim_server {
     hpac_sim_hub *hub;
     void (*on_write)(void *ctx, const char *method, const char *path, int code);
     void *on_write_ctx;
+    void (*on_request)(void *ctx, const char *method, const char *path, const char *label_selector);
+    void *on_request_ctx;
 };
 
 /* Per-request context, from the first call of the access handler to the
@@ -279,6 +281,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     atomic_fetch_add(&srv->requests, 1);
     if (!authorized(srv, conn))
         return queue(conn, 401, status_response(401, "Unauthorized", "Unauthorized"));
+    if (srv->on_request)
+        srv->on_request(srv->on_request_ctx, method, url, query(conn, "labelSelector"));
     if (req->too_large) {
         char message[128];
         snprintf(message, sizeof(message), "the request body is larger than %u bytes",
@@ -366,6 +370,8 @@ hpac_sim_server *hpac_sim_start(const json_t *objects, const hpac_sim_options *o
     atomic_init(&srv->requests, 0);
     srv->on_write = opts->on_write;
     srv->on_write_ctx = opts->on_write_ctx;
+    srv->on_request = opts->on_request;
+    srv->on_request_ctx = opts->on_request_ctx;
     if (opts->token && strlen(opts->token) > SIM_TOKEN_MAX) {
         snprintf(err, errsize, "token longer than %d bytes", SIM_TOKEN_MAX);
         goto fail;

@@ -44,6 +44,15 @@ typedef struct hpac_sim_options {
      * must not call back into the server. NULL: none. */
     void (*on_write)(void *ctx, const char *method, const char *path, int code);
     void *on_write_ctx;
+    /* Called on a server thread for every authenticated request (reads,
+     * writes, watches, those answered by an injected fault), before it is
+     * answered: `path` without the query, `label_selector` the decoded
+     * labelSelector parameter ("app in (a,b)"; NULL: none). Both are valid
+     * only during the call. The e2e tests see with it which PodMetrics
+     * lists the controller sent. Must be thread-safe and quick; it must not
+     * call back into the server. NULL: none. */
+    void (*on_request)(void *ctx, const char *method, const char *path, const char *label_selector);
+    void *on_request_ctx;
 } hpac_sim_options;
 
 #define HPAC_SIM_DEFAULT_THREADS 2

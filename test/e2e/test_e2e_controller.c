@@ -2,7 +2,8 @@
  * simulated API server: timing of the sync loop (a metric change, a new
  * HPA, a stabilization window), history that survives a restart, watches
  * that recover, leader election and sharding, /metrics and /healthz,
- * shutdown, and memory over many periods.
+ * shutdown, memory over many periods, and HPAs started together reading
+ * their pod metrics through one shared PodMetrics list.
  *
  * Times are measured on the monotonic clock from the moment the test
  * changes the cluster to the moment it sees the scale in the simulator;
@@ -15,6 +16,7 @@
 #include "e2e_support.h"
 #include "sim/sim_state.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,10 +54,64 @@ typedef struct fixture {
     char *kubeconfig;
     ctl ctls[MAX_CTLS];
     char child_env[512]; /* one more NAME=value for the controllers, or "" */
+    bool observe_lists;  /* record the PodMetrics lists the simulator serves */
 } fixture;
 
 /* The running test's fixture: the teardown ends what a failed test left. */
 static fixture F;
+
+/* ---- the PodMetrics lists the simulator was sent ---------------------- */
+
+#define POD_METRICS_LIST_PATH "/apis/metrics.k8s.io/v1beta1/namespaces/" NS "/pods"
+#define SEEN_LISTS_MAX 256
+
+/* The labelSelector of every GET of POD_METRICS_LIST_PATH, in arrival
+ * order ("" for none), filled on the simulator's threads. */
+static struct {
+    pthread_mutex_t lock;
+    char *selectors[SEEN_LISTS_MAX];
+    size_t count; /* may pass SEEN_LISTS_MAX: the rest are counted only */
+} SEEN = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The simulator's on_request hook (hpac_sim_options). */
+static void on_sim_request(void *ctx, const char *method, const char *path,
+                           const char *label_selector)
+{
+    (void)ctx;
+    if (strcmp(method, "GET") != 0 || strcmp(path, POD_METRICS_LIST_PATH) != 0)
+        return;
+    char *copy = strdup(label_selector ? label_selector : "");
+    pthread_mutex_lock(&SEEN.lock);
+    if (SEEN.count < SEEN_LISTS_MAX)
+        SEEN.selectors[SEEN.count] = copy;
+    else
+        free(copy);
+    SEEN.count++;
+    pthread_mutex_unlock(&SEEN.lock);
+}
+
+/* The PodMetrics lists seen so far; each of the first min(count,
+ * SEEN_LISTS_MAX) selectors is copied into `out` (caller frees each). */
+static size_t seen_lists(char **out, size_t out_max)
+{
+    pthread_mutex_lock(&SEEN.lock);
+    size_t count = SEEN.count;
+    for (size_t i = 0; out && i < count && i < out_max && i < SEEN_LISTS_MAX; i++)
+        out[i] = strdup(SEEN.selectors[i] ? SEEN.selectors[i] : "(out of memory)");
+    pthread_mutex_unlock(&SEEN.lock);
+    return count;
+}
+
+static void seen_lists_clear(void)
+{
+    pthread_mutex_lock(&SEEN.lock);
+    for (size_t i = 0; i < SEEN.count && i < SEEN_LISTS_MAX; i++) {
+        free(SEEN.selectors[i]);
+        SEEN.selectors[i] = NULL;
+    }
+    SEEN.count = 0;
+    pthread_mutex_unlock(&SEEN.lock);
+}
 
 static hpac_sim_state *state(void)
 {
@@ -103,6 +159,7 @@ static int teardown(void **st)
             e2e_proc_cleanup(&F.ctls[i].proc);
     }
     hpac_sim_stop(F.sim);
+    seen_lists_clear(); /* after the stop: no server thread records any more */
     e2e_remove_kubeconfig(F.kubeconfig);
     memset(&F, 0, sizeof(F));
     return 0;
@@ -112,7 +169,9 @@ static int teardown(void **st)
 static void sim_start(json_t *objects, unsigned port)
 {
     char err[512];
-    hpac_sim_options opts = {.port = (uint16_t)port, .token = E2E_TOKEN};
+    hpac_sim_options opts = {.port = (uint16_t)port,
+                             .token = E2E_TOKEN,
+                             .on_request = F.observe_lists ? on_sim_request : NULL};
     F.sim = hpac_sim_start(objects, &opts, err, sizeof(err));
     json_decref(objects);
     if (!F.sim)
@@ -1299,6 +1358,207 @@ static void test_e2e_controller__memory_flat(void **st)
     ctl_stop(c, 3000);
 }
 
+/* ---- 12. HPAs started together share one PodMetrics list ------------- */
+
+/* Seven apps in one namespace, each scaled up from its own CPU usage to a
+ * count of its own (upstream's ceil(current * utilization / target), the
+ * target 50% of a 1000m request, within the scale-up limit of
+ * max(2 * current, 4)). a..f select "app=<name>": they share one list,
+ * "app in (a,b,c,d,e,f)", split back by each selector. g selects
+ * "app=g,tier=web", two requirements: it reads alone. */
+typedef struct share_app {
+    const char *name;
+    int replicas;
+    int usage_m;     /* per pod */
+    int utilization; /* usage_m / 1000m, in percent */
+    int expected;    /* replicas after the one reconcile */
+} share_app;
+
+static const share_app SHARE_APPS[] = {
+    {"a", 1, 600, 60, 2},   /* 1 * 1.2  = 1.2  -> 2 */
+    {"b", 1, 1100, 110, 3}, /* 1 * 2.2  = 2.2  -> 3 */
+    {"c", 2, 900, 90, 4},   /* 2 * 1.8  = 3.6  -> 4 */
+    {"d", 3, 800, 80, 5},   /* 3 * 1.6  = 4.8  -> 5 */
+    {"e", 3, 960, 96, 6},   /* 3 * 1.92 = 5.76 -> 6 */
+    {"f", 4, 800, 80, 7},   /* 4 * 1.6  = 6.4  -> 7 */
+    {"g", 4, 900, 90, 8},   /* 4 * 1.8  = 7.2  -> 8 (app=g,tier=web) */
+};
+#define SHARE_APP_COUNT ((int)(sizeof(SHARE_APPS) / sizeof(SHARE_APPS[0])))
+#define SHARE_SHARED_SELECTOR "app in (a,b,c,d,e,f)"
+#define SHARE_G_SELECTOR "app=g,tier=web"
+
+/* A lease of 4s against a lease held by "ghost": the controller syncs its
+ * caches in standby and reconciles nothing until the lease has gone
+ * unrenewed that long. Taking the lease schedules every HPA of the shard
+ * at once, and the one start_due that follows starts all seven in one
+ * batch (10 concurrent syncs; the client's rate limit out of the way). A
+ * 5 minute period: each HPA is reconciled exactly once in the test. */
+#define SHARE_LEASE_MS 4000
+static const char *const SHARE_FLAGS[] = {"--leader-elect=true",
+                                          "--leader-elect-lease-duration=4s",
+                                          "--leader-elect-renew-deadline=3s",
+                                          "--leader-elect-retry-period=300ms",
+                                          "--concurrent-horizontal-pod-autoscaler-syncs=10",
+                                          "--kube-api-qps=10000",
+                                          "--kube-api-burst=10000",
+                                          NULL};
+
+/* Adds every "tier" label of `parts`' pods and PodMetrics. */
+static void parts_set_tier(json_t *parts, const char *tier)
+{
+    const char *kinds[] = {"pods", "podMetrics"};
+    for (size_t k = 0; k < 2; k++) {
+        size_t i;
+        json_t *o;
+        json_array_foreach(json_object_get(parts, kinds[k]), i, o) json_object_set_new(
+            json_object_get(json_object_get(o, "metadata"), "labels"), "tier", json_string(tier));
+    }
+}
+
+/* The HPA's status.desiredReplicas and the averageUtilization of its
+ * first current metric; -1 where absent. */
+static void hpa_status_of(const char *name, int *desired, int *utilization)
+{
+    json_t *h = hpac_sim_get(F.sim, HPAC_SIM_KIND_HPA, NS, name);
+    json_t *status = json_object_get(h, "status");
+    json_t *d = json_object_get(status, "desiredReplicas");
+    json_t *u = json_object_get(
+        json_object_get(
+            json_object_get(json_array_get(json_object_get(status, "currentMetrics"), 0),
+                            "resource"),
+            "current"),
+        "averageUtilization");
+    *desired = json_is_integer(d) ? (int)json_integer_value(d) : -1;
+    *utilization = json_is_integer(u) ? (int)json_integer_value(u) : -1;
+    json_decref(h);
+}
+
+static void test_e2e_controller__started_together_share_one_pod_metrics_list(void **st)
+{
+    (void)st;
+    json_t *objects = objects_new();
+    for (int i = 0; i < SHARE_APP_COUNT; i++) {
+        const share_app *a = &SHARE_APPS[i];
+        if (strcmp(a->name, "g") != 0) {
+            objects_add_app(objects, a->name, a->replicas, a->usage_m, NULL);
+            continue;
+        }
+        json_t *parts = app_parts(a->name, a->replicas, a->usage_m, NULL);
+        parts_set_tier(parts, "web");
+        json_object_set_new(json_object_get(json_object_get(parts, "target"), "status"), "selector",
+                            json_string(SHARE_G_SELECTOR));
+        json_array_append(json_object_get(objects, "hpas"), json_object_get(parts, "hpa"));
+        json_array_append(json_object_get(objects, "targets"), json_object_get(parts, "target"));
+        json_array_extend(json_object_get(objects, "pods"), json_object_get(parts, "pods"));
+        json_array_extend(json_object_get(objects, "podMetrics"),
+                          json_object_get(parts, "podMetrics"));
+        json_decref(parts);
+    }
+    /* A busy pod labelled app=g but tier=api, owned by no HPA: g's own
+     * request must keep both of its requirements to stay at 8. */
+    json_t *decoy = app_parts("gapi", 1, 2000, NULL);
+    parts_set_tier(decoy, "api");
+    const char *kinds[] = {"pods", "podMetrics"};
+    for (size_t k = 0; k < 2; k++) {
+        json_t *o = json_array_get(json_object_get(decoy, kinds[k]), 0);
+        json_object_set_new(json_object_get(json_object_get(o, "metadata"), "labels"), "app",
+                            json_string("g"));
+        json_array_append(json_object_get(objects, kinds[k]), o);
+    }
+    json_decref(decoy);
+
+    F.observe_lists = true;
+    sim_start(objects, 0);
+    json_t *lease =
+        json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:i, s:s, s:s, s:i}}", "apiVersion",
+                  "coordination.k8s.io/v1", "kind", "Lease", "metadata", "name", "hpac",
+                  "namespace", LEASE_NS, "spec", "holderIdentity", "ghost", "leaseDurationSeconds",
+                  SHARE_LEASE_MS / 1000, "acquireTime", "2024-01-01T00:00:00.000000Z", "renewTime",
+                  "2024-01-01T00:00:00.000000Z", "leaseTransitions", 0);
+    assert_non_null(lease);
+    put(HPAC_SIM_KIND_LEASE, lease);
+    json_decref(lease);
+
+    ctl *c = ctl_start(0, "ctl-a", "5m", SHARE_FLAGS);
+    /* Synced in standby: every HPA is known before the lease is won. */
+    char *ready = wait_ready(c, 10000);
+    if (strcmp(ready, "ok: standby") != 0) {
+        char got[64];
+        snprintf(got, sizeof(got), "%s", ready);
+        free(ready);
+        die("/readyz answered \"%s\" once synced: the lease was won before the caches synced, "
+            "which this test must rule out",
+            got);
+    }
+    free(ready);
+    int64_t t0 = e2e_now_ms();
+    assert_int_equal(seen_lists(NULL, 0), 0);
+
+    /* Each is scaled to its own count, from its own pods' usage. */
+    const int64_t bound = SHARE_LEASE_MS + 2 * RETRY_MS + 5 * SLACK_MS;
+    for (int i = 0; i < SHARE_APP_COUNT; i++) {
+        const share_app *a = &SHARE_APPS[i];
+        int to = 0;
+        if (wait_replicas_change(a->name, a->replicas, t0, bound, &to) < 0)
+            die("%s was not scaled within %lldms of the controller's start", a->name,
+                (long long)bound);
+        if (to != a->expected)
+            die("%s was scaled %d -> %d; its own pods (%d%% of their request) ask for %d", a->name,
+                a->replicas, to, a->utilization, a->expected);
+    }
+    print_message("all %d HPAs scaled %lldms after the caches synced (lease %dms)\n",
+                  SHARE_APP_COUNT, (long long)(e2e_now_ms() - t0), SHARE_LEASE_MS);
+    for (int i = 0; i < SHARE_APP_COUNT; i++) {
+        const share_app *a = &SHARE_APPS[i];
+        int desired = -1, utilization = -1;
+        int64_t start = e2e_now_ms();
+        for (;;) {
+            hpa_status_of(a->name, &desired, &utilization);
+            if (desired == a->expected || e2e_now_ms() - start > 5000)
+                break;
+            usleep(POLL_US);
+        }
+        if (desired != a->expected || utilization != a->utilization)
+            die("the status of %s says desiredReplicas %d at %d%% (expected %d at %d%%)", a->name,
+                desired, utilization, a->expected, a->utilization);
+        if (wait_rescales(c, 0, a->name, 1, 5000) != 1)
+            die("the log of ctl-a does not show the rescale of %s once", a->name);
+    }
+    /* Nothing more follows within the period: one reconcile each. */
+    usleep(1000 * 1000);
+    for (int i = 0; i < SHARE_APP_COUNT; i++) {
+        if (scale_writes(SHARE_APPS[i].name) != 1)
+            die("%s was scaled %zu times", SHARE_APPS[i].name, scale_writes(SHARE_APPS[i].name));
+    }
+    double reconciles = metric(c, HPA_PREFIX "reconciliations_total", NULL, NULL);
+    if (reconciles != SHARE_APP_COUNT)
+        die("%.0f reconciles for %d HPAs, each due once", reconciles, SHARE_APP_COUNT);
+
+    /* What the simulator was asked: fewer lists than HPAs, namely one
+     * for a..f and g's own. */
+    char *selectors[SEEN_LISTS_MAX] = {0};
+    size_t lists = seen_lists(selectors, SEEN_LISTS_MAX);
+    size_t shared = 0, own_g = 0;
+    print_message("PodMetrics lists served for %d HPAs: %zu\n", SHARE_APP_COUNT, lists);
+    for (size_t i = 0; i < lists && i < SEEN_LISTS_MAX; i++) {
+        print_message("  labelSelector=%s\n", selectors[i] ? selectors[i] : "(null)");
+        if (selectors[i] && !strcmp(selectors[i], SHARE_SHARED_SELECTOR))
+            shared++;
+        else if (selectors[i] && !strcmp(selectors[i], SHARE_G_SELECTOR))
+            own_g++;
+    }
+    for (size_t i = 0; i < lists && i < SEEN_LISTS_MAX; i++)
+        free(selectors[i]);
+    if (lists >= (size_t)SHARE_APP_COUNT)
+        die("%zu PodMetrics lists for %d HPAs started together: none was shared", lists,
+            SHARE_APP_COUNT);
+    if (shared != 1 || own_g != 1 || lists != 2)
+        die("expected exactly one list with labelSelector \"%s\" and one with \"%s\"; got %zu "
+            "and %zu among %zu lists",
+            SHARE_SHARED_SELECTOR, SHARE_G_SELECTOR, shared, own_g, lists);
+    ctl_stop(c, 3000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1314,6 +1574,8 @@ int main(void)
         cmocka_unit_test_teardown(test_e2e_controller__sigterm_releases_the_lease, teardown),
         cmocka_unit_test_teardown(test_e2e_controller__ambiguous_selector_stops_both, teardown),
         cmocka_unit_test_teardown(test_e2e_controller__memory_flat, teardown),
+        cmocka_unit_test_teardown(test_e2e_controller__started_together_share_one_pod_metrics_list,
+                                  teardown),
     };
     /* E2E_ONLY=<glob> runs some of them (cmocka's filter), for debugging;
      * E2E_LOGS=1 prints the controllers' logs after each. */
