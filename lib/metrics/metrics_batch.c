@@ -31,8 +31,8 @@ struct group {
     hpac_kube_call *call;
     hpac_metrics_batch_entry **entries;
     size_t count;
-    size_t live;     /* entries not cancelled */
-    bool answering;  /* in its answer's callback */
+    size_t live;    /* entries not cancelled */
+    bool answering; /* in its answer's callback */
 };
 
 struct hpac_metrics_batch {
@@ -133,8 +133,8 @@ static bool attribute_items(group *g, const json_t *items, bool *claims)
             if (!unlabelled[i]) {
                 mine = hpac_selector_matches(sel, &labels[i]);
             } else {
-                const char *name = json_string_value(json_object_get(
-                    json_object_get(json_array_get(items, i), "metadata"), "name"));
+                const char *name = json_string_value(
+                    json_object_get(json_object_get(json_array_get(items, i), "metadata"), "name"));
                 for (size_t p = 0; name && p < entry->pod_count && !mine; p++)
                     mine = entry->pods[p].name && strcmp(entry->pods[p].name, name) == 0;
             }
@@ -287,8 +287,8 @@ static void send_group(hpac_metrics_batch *b, hpac_metrics_batch_entry **entries
         }
         g->live = g->count;
         char *path = hpac_metrics_path(q->ns, q->selector, &spec, NULL);
-        g->call = path ? hpac_kube_request(b->kube, "GET", path, NULL, NULL, on_group_answer, g)
-                       : NULL;
+        g->call =
+            path ? hpac_kube_request(b->kube, "GET", path, NULL, NULL, on_group_answer, g) : NULL;
         free(path);
         if (g->call) {
             b->inflight++;

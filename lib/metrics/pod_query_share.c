@@ -91,8 +91,8 @@ static char *union_selector(const draft *d, const shareable *s)
 }
 
 /* The draft query i joins, or NULL for a new one. */
-static draft *find_draft(draft *drafts, size_t count, const hpac_pod_query *q,
-                         const shareable *s, size_t max_members)
+static draft *find_draft(draft *drafts, size_t count, const hpac_pod_query *q, const shareable *s,
+                         size_t max_members)
 {
     if (!s->sel)
         return NULL;
@@ -132,8 +132,8 @@ int hpac_share_pod_queries(const hpac_pod_query *queries, size_t count, size_t m
         goto done;
     for (size_t i = 0; i < count; i++) {
         read_shareable(&queries[i], &s[i]);
-        draft *d = find_draft(drafts, drafts_used, &queries[i], &s[i],
-                              max_members ? max_members : 1);
+        draft *d =
+            find_draft(drafts, drafts_used, &queries[i], &s[i], max_members ? max_members : 1);
         if (!d) {
             d = &drafts[drafts_used++];
             d->ns = queries[i].ns;

@@ -15,9 +15,9 @@ typedef struct hpac_pod_query {
 } hpac_pod_query;
 
 typedef struct hpac_shared_pod_query {
-    const char *ns;       /* borrowed from the first member's query */
-    char *selector;       /* the labelSelector to send; owned */
-    size_t *members;      /* indexes into the queries, ascending; owned */
+    const char *ns;  /* borrowed from the first member's query */
+    char *selector;  /* the labelSelector to send; owned */
+    size_t *members; /* indexes into the queries, ascending; owned */
     size_t member_count;
 } hpac_shared_pod_query;
 
