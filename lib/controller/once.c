@@ -72,16 +72,27 @@ static void on_reconciled(void *ctx, const hpac_reconcile_report *report)
 static void start_next(once_run *run)
 {
     size_t total = json_array_size(run->items);
+    /* The HPAs started together read their pod metrics together. */
+    hpac_metrics_batch *batch = NULL;
     while (run->running < (size_t)run->env.options->concurrent_syncs && run->next < total) {
         size_t i = run->next++;
         hpac_hpa_snapshot *snapshot = hpac_hpa_snapshot_new(json_array_get(run->items, i));
-        if (snapshot &&
-            hpac_reconcile_start(&run->env, snapshot, &run->histories[i], on_reconciled, run))
+        hpac_reconcile *r =
+            snapshot
+                ? hpac_reconcile_start(&run->env, snapshot, &run->histories[i], on_reconciled, run)
+                : NULL;
+        if (r) {
+            if (!batch)
+                batch = hpac_metrics_batch_new(run->env.kube, hpac_kube_loop(run->env.kube));
+            hpac_reconcile_join_batch(r, batch);
             run->running++;
-        else
+        } else {
             run->failed++;
+        }
         hpac_hpa_snapshot_unref(snapshot);
     }
+    if (batch)
+        hpac_metrics_batch_leave(batch);
 }
 
 static void on_listed(void *ctx, const hpac_kube_response *resp)

@@ -1,6 +1,7 @@
 /* Bad input and broken servers, through the real binary: every per-HPA
  * failure becomes a False condition, a Warning event and no scale; only a
- * cluster that cannot be used at all makes `--once` exit non-zero. */
+ * cluster that cannot be used at all makes `--once` exit non-zero. Also
+ * `--once`'s shared PodMetrics read, on the same fixture. */
 #include "test_support.h"
 
 #include "e2e_support.h"
@@ -22,6 +23,9 @@
 typedef struct fixture {
     json_t *the_case;
     hpac_sim_server *sim;
+    /* Optional: told of every request (hpac_sim_options.on_request). */
+    void (*on_request)(void *ctx, const char *method, const char *path, const char *label_selector);
+    void *on_request_ctx;
     char *kubeconfig;
     char *log;
     int rc;
@@ -40,7 +44,10 @@ static json_t *load_base(void)
 static void start(fixture *f, json_t *objects)
 {
     char err[512];
-    hpac_sim_options opts = {.port = 0, .token = E2E_TOKEN};
+    hpac_sim_options opts = {.port = 0,
+                             .token = E2E_TOKEN,
+                             .on_request = f->on_request,
+                             .on_request_ctx = f->on_request_ctx};
     f->sim = hpac_sim_start(objects, &opts, err, sizeof(err));
     if (!f->sim)
         fail_msg("simulator: %s", err);
@@ -358,6 +365,108 @@ static void test_e2e__dry_run_writes_nothing(void **state)
     finish(&f);
 }
 
+/* ---- --once reads the PodMetrics of HPAs started together once --------- */
+
+#define SHARED_LISTS_MAX 8
+
+typedef struct seen_lists {
+    pthread_mutex_t lock;
+    char *selectors[SHARED_LISTS_MAX];
+    size_t count;
+} seen_lists;
+
+static void record_list(void *ctx, const char *method, const char *path,
+                        const char *label_selector)
+{
+    seen_lists *seen = ctx;
+    if (strcmp(method, "GET") != 0 || strcmp(path, METRICS_PATH) != 0)
+        return;
+    pthread_mutex_lock(&seen->lock);
+    if (seen->count < SHARED_LISTS_MAX)
+        seen->selectors[seen->count] = strdup(label_selector ? label_selector : "");
+    seen->count++;
+    pthread_mutex_unlock(&seen->lock);
+}
+
+static int32_t replicas_of(fixture *f, const char *target)
+{
+    json_t *t = hpac_sim_get(f->sim, HPAC_SIM_KIND_TARGET, "default", target);
+    int32_t replicas = (int32_t)json_integer_value(json_object_get(json_object_get(t, "spec"),
+                                                                   "replicas"));
+    json_decref(t);
+    return replicas;
+}
+
+/* A copy of the base case's `web` objects as `api`, every container at
+ * `cpu` usage. */
+static void add_api_copy(fixture *f, const char *cpu)
+{
+    char err[512];
+    hpac_sim_state *st = hpac_sim_state_of(f->sim);
+    const json_t *objects = json_object_get(f->the_case, "objects");
+    json_t *hpa = json_deep_copy(json_object_get(objects, "hpa"));
+    json_object_set_new(json_object_get(hpa, "metadata"), "name", json_string("api"));
+    json_object_set_new(json_object_get(json_object_get(hpa, "spec"), "scaleTargetRef"), "name",
+                        json_string("api"));
+    if (hpac_sim_put_object(st, HPAC_SIM_KIND_HPA, hpa, err, sizeof(err)))
+        fail_msg("hpa: %s", err);
+    json_decref(hpa);
+    json_t *target = json_deep_copy(json_array_get(json_object_get(objects, "targets"), 0));
+    json_object_set_new(json_object_get(target, "metadata"), "name", json_string("api"));
+    json_object_set_new(json_object_get(target, "status"), "selector", json_string("app=api"));
+    if (hpac_sim_put_object(st, HPAC_SIM_KIND_TARGET, target, err, sizeof(err)))
+        fail_msg("target: %s", err);
+    json_decref(target);
+    static const char *const kinds[] = {"pods", "podMetrics"};
+    static const char *const sim_kinds[] = {HPAC_SIM_KIND_POD, HPAC_SIM_KIND_POD_METRICS};
+    for (size_t k = 0; k < 2; k++) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(json_object_get(objects, kinds[k]), i, item)
+        {
+            char name[32];
+            snprintf(name, sizeof(name), "api-%zu", i);
+            json_t *copy = json_deep_copy(item);
+            json_t *meta = json_object_get(copy, "metadata");
+            json_object_set_new(meta, "name", json_string(name));
+            json_object_set_new(json_object_get(meta, "labels"), "app", json_string("api"));
+            size_t c;
+            json_t *container;
+            json_array_foreach(json_object_get(copy, "containers"), c, container)
+                json_object_set_new(json_object_get(container, "usage"), "cpu", json_string(cpu));
+            if (hpac_sim_put_object(st, sim_kinds[k], copy, err, sizeof(err)))
+                fail_msg("%s: %s", kinds[k], err);
+            json_decref(copy);
+        }
+    }
+}
+
+static void test_e2e__once_shares_one_pod_metrics_list(void **state)
+{
+    (void)state;
+    seen_lists seen = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    fixture f = {.on_request = record_list, .on_request_ctx = &seen};
+    f.the_case = load_base();
+    start(&f, json_object_get(f.the_case, "objects"));
+    /* web: pods at 30 %, 50 %, 70 % of their 1000m against a 30 % target:
+     * ceil(3 * 50 / 30) = 5. api: every pod at 40 %: ceil(3 * 40 / 30) = 4.
+     * Each must get its own pods' metrics to get its count. */
+    add_api_copy(&f, "200m");
+    run(&f, "--concurrent-horizontal-pod-autoscaler-syncs=5");
+    assert_int_equal(f.rc, 0);
+    assert_int_equal(replicas_of(&f, "web"), 5);
+    assert_int_equal(replicas_of(&f, "api"), 4);
+    pthread_mutex_lock(&seen.lock);
+    size_t lists = seen.count;
+    pthread_mutex_unlock(&seen.lock);
+    if (lists != 1 || !seen.selectors[0] || strcmp(seen.selectors[0], "app in (api,web)") != 0)
+        fail_msg("expected one PodMetrics list for \"app in (api,web)\", got %zu (first: %s)",
+                 lists, lists && seen.selectors[0] ? seen.selectors[0] : "none");
+    for (size_t i = 0; i < lists && i < SHARED_LISTS_MAX; i++)
+        free(seen.selectors[i]);
+    finish(&f);
+}
+
 /* ---- the cluster cannot be used: non-zero, one clear line ------------- */
 
 static void assert_one_line_failure(const fixture *f, const char *needle)
@@ -486,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_e2e__hpa_list_unreadable_exits_non_zero),
         cmocka_unit_test(test_e2e__bad_kubeconfig_exits_non_zero),
         cmocka_unit_test(test_e2e__no_blocking_transfer_in_the_binary),
+        cmocka_unit_test(test_e2e__once_shares_one_pod_metrics_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
