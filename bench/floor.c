@@ -15,6 +15,7 @@
  * where cpu_s is user+sys of this process (getrusage) over the window. */
 #include "kube/client.h"
 #include "kube/informer.h"
+#include "hpa/pod_metrics_scan.h"
 #include "kube/kubeconfig.h"
 #include "metrics/metrics_batch.h"
 #include "metrics/metrics_client.h"
@@ -360,10 +361,24 @@ static void after_metrics(slot *s)
     sequence_done(s);
 }
 
+/* The answer read as hpac reads it (the fast reader, the tree when it
+ * gives up), and dropped. */
+static void read_pod_metrics(const hpac_kube_response *resp)
+{
+    hpac_scanned_pod_metrics scanned;
+    if (!resp->raw)
+        return;
+    if (hpac_pod_metrics_scan(resp->raw, resp->raw_len, &scanned) == HPAC_SCAN_OK)
+        hpac_scanned_pod_metrics_clear(&scanned);
+    else
+        json_decref(json_loadb(resp->raw, resp->raw_len, 0, NULL));
+}
+
 static void on_metrics(void *ctx, const hpac_kube_response *resp)
 {
     metrics_read *m = ctx;
     count_response(m->run, resp);
+    read_pod_metrics(resp);
     for (size_t i = 0; i < m->count; i++)
         after_metrics(m->members[i]);
     free(m->members);
@@ -382,7 +397,7 @@ static void send_metrics_read(floor_run *r, slot **cohort_members,
         m->run = r;
         for (size_t i = 0; i < q->member_count; i++)
             m->members[m->count++] = cohort_members[q->members[i]];
-        m->call = hpac_kube_request(r->kube, "GET", path, NULL, NULL, on_metrics, m);
+        m->call = hpac_kube_read(r->kube, path, on_metrics, m);
     }
     free(path);
     if (m && m->call)

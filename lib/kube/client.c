@@ -414,6 +414,12 @@ hpac_kube_call *hpac_kube_write(hpac_kube *k, const char *verb, const char *path
     return start_call(k, verb, path_and_query, body, content_type, true, done, ctx);
 }
 
+hpac_kube_call *hpac_kube_read(hpac_kube *k, const char *path_and_query, hpac_kube_done_fn done,
+                               void *ctx)
+{
+    return start_call(k, "GET", path_and_query, NULL, NULL, true, done, ctx);
+}
+
 void hpac_kube_cancel(hpac_kube_call *c)
 {
     if (!c || c->in_done)

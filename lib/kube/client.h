@@ -42,6 +42,9 @@ typedef struct hpac_kube_response {
     const char *reason; /* Status.reason ("NotFound", "Conflict", "Unauthorized", ...),
                            derived from the code when the body is not a Status; NULL on
                            success and on transport failure */
+    const char *raw;    /* a 2xx body left undecoded (hpac_kube_read, hpac_kube_write):
+                           its bytes, borrowed, NUL-terminated; else NULL */
+    size_t raw_len;
 } hpac_kube_response;
 
 typedef void (*hpac_kube_done_fn)(void *ctx, const hpac_kube_response *resp);
@@ -92,6 +95,11 @@ hpac_kube_call *hpac_kube_request(hpac_kube *k, const char *verb, const char *pa
 hpac_kube_call *hpac_kube_write(hpac_kube *k, const char *verb, const char *path_and_query,
                                 const json_t *body, const char *content_type,
                                 hpac_kube_done_fn done, void *ctx);
+
+/* A GET whose successful answer is handed over as bytes (resp->raw), for
+ * a reader faster than a JSON tree; errors are decoded as always. */
+hpac_kube_call *hpac_kube_read(hpac_kube *k, const char *path_and_query, hpac_kube_done_fn done,
+                               void *ctx);
 
 /* Stops a pending request; `done` is not called. NULL, or the call whose
  * `done` is running: no-op. */

@@ -207,6 +207,10 @@ void hpac__kube_deliver(const hpac__kube_op *op, const hpac_http_response *resp,
         out.body = r.body;
         out.error = r.error;
         out.reason = r.reason;
+        if (!expect_body && !r.error && resp->status >= 200 && resp->status < 300) {
+            out.raw = resp->body;
+            out.raw_len = resp->body_len;
+        }
     } else {
         out.error = "out of memory decoding the response";
     }

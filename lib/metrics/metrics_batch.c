@@ -2,6 +2,7 @@
 
 #include "hpa/labels.h"
 #include "hpa/metric_data.h"
+#include "hpa/pod_metrics_scan.h"
 #include "metrics/pod_query_share.h"
 #include "util/strutil.h"
 
@@ -105,111 +106,67 @@ static void read_alone(hpac_metrics_batch_entry *e)
 /* Which items each live entry keeps: claims[e * item_count + i]. False
  * when some item is claimed by nobody and carries no labels to tell
  * whose it is. */
-static bool attribute_items(group *g, const json_t *items, bool *claims)
+static bool attribute_items(group *g, const hpac_scanned_pod_metrics *m, bool *claims)
 {
-    size_t item_count = json_array_size(items);
-    bool ok = false;
-    bool *claimed = calloc(item_count ? item_count : 1, sizeof(*claimed));
-    bool *unlabelled = calloc(item_count ? item_count : 1, sizeof(*unlabelled));
-    hpac_labels *labels = calloc(item_count ? item_count : 1, sizeof(*labels));
-    if (!claimed || !unlabelled || !labels)
-        goto out;
-    for (size_t i = 0; i < item_count; i++) {
-        const json_t *value =
-            json_object_get(json_object_get(json_array_get(items, i), "metadata"), "labels");
-        unlabelled[i] = !value || json_is_null(value);
-        if (!unlabelled[i] && hpac_labels_from_json(value, &labels[i], NULL, 0) != 0)
-            goto out;
-    }
-    for (size_t e = 0; e < g->count; e++) {
+    bool *claimed = calloc(m->count ? m->count : 1, sizeof(*claimed));
+    if (!claimed)
+        return false;
+    bool ok = true;
+    for (size_t e = 0; e < g->count && ok; e++) {
         const hpac_metrics_batch_entry *entry = g->entries[e];
         if (entry->cancelled)
             continue;
         hpac_selector *sel = hpac_selector_parse(entry->selector, NULL, 0);
-        if (!sel)
-            goto out;
-        for (size_t i = 0; i < item_count; i++) {
+        ok = sel != NULL;
+        for (size_t i = 0; ok && i < m->count; i++) {
+            const hpac_scanned_pod *item = &m->items[i];
             bool mine = false;
-            if (!unlabelled[i]) {
-                mine = hpac_selector_matches(sel, &labels[i]);
+            if (item->has_labels) {
+                mine = hpac_selector_matches(sel, &item->labels);
             } else {
-                const char *name = json_string_value(
-                    json_object_get(json_object_get(json_array_get(items, i), "metadata"), "name"));
-                for (size_t p = 0; name && p < entry->pod_count && !mine; p++)
-                    mine = entry->pods[p].name && strcmp(entry->pods[p].name, name) == 0;
+                for (size_t p = 0; p < entry->pod_count && !mine; p++)
+                    mine = entry->pods[p].name && strcmp(entry->pods[p].name, item->name) == 0;
             }
-            claims[e * item_count + i] = mine;
+            claims[e * m->count + i] = mine;
             claimed[i] = claimed[i] || mine;
         }
         hpac_selector_free(sel);
     }
-    ok = true;
-    for (size_t i = 0; i < item_count && ok; i++)
-        ok = claimed[i] || !unlabelled[i];
-out:
-    for (size_t i = 0; labels && i < item_count; i++)
-        hpac_labels_clear(&labels[i]);
-    free(labels);
+    for (size_t i = 0; i < m->count && ok; i++)
+        ok = claimed[i] || m->items[i].has_labels;
     free(claimed);
-    free(unlabelled);
     return ok;
 }
 
-/* The usage of `resource` in every item: the same decoder as a lone read,
- * over the whole list. */
-static int decode_usage(const json_t *body, const char *resource, hpac_pod_usage_list *out)
-{
-    char err[256];
-    return hpac_pod_usage_from_json(body, resource, out, err, sizeof(err));
-}
-
 /* Hands each live entry its items. -1, having delivered nothing, when
- * the answer cannot be split exactly. */
-static int split_answer(group *g, const json_t *body)
+ * the answer cannot be split exactly: a body the fast reader does not
+ * take (metrics-server's always is) is left to the members' own reads,
+ * which decode it with the tree decoder and its errors. */
+static int split_answer(group *g, const hpac_kube_response *resp)
 {
-    const json_t *items = json_object_get(body, "items");
-    if (!json_is_array(items))
+    hpac_scanned_pod_metrics m;
+    if (!resp->raw || hpac_pod_metrics_scan(resp->raw, resp->raw_len, &m) != HPAC_SCAN_OK)
         return -1;
-    size_t item_count = json_array_size(items);
     int rc = -1;
-    bool *claims = calloc(g->count * (item_count ? item_count : 1), sizeof(*claims));
-    /* One decoded list per entry's resource; entries of one resource share it. */
-    hpac_pod_usage_list *usage = calloc(g->count, sizeof(*usage));
-    size_t *usage_of = calloc(g->count, sizeof(*usage_of));
+    bool *claims = calloc(g->count * (m.count ? m.count : 1), sizeof(*claims));
     hpac_pod_usage_list *mine = calloc(g->count, sizeof(*mine));
-    if (!claims || !usage || !usage_of || !mine || !attribute_items(g, items, claims))
+    if (!claims || !mine || !attribute_items(g, &m, claims))
         goto out;
     for (size_t e = 0; e < g->count; e++) {
-        usage_of[e] = e;
         if (g->entries[e]->cancelled)
             continue; /* its spec may be gone with its member */
         const char *resource = g->entries[e]->spec->resource_name;
-        for (size_t o = 0; o < e; o++) {
-            if (!g->entries[o]->cancelled &&
-                strcmp(g->entries[o]->spec->resource_name, resource) == 0) {
-                usage_of[e] = usage_of[o];
-                break;
-            }
-        }
-        if (usage_of[e] == e && decode_usage(body, resource, &usage[e]) != 0)
-            goto out;
-        if (usage[usage_of[e]].count != item_count)
-            goto out;
-    }
-    for (size_t e = 0; e < g->count; e++) {
-        if (g->entries[e]->cancelled)
-            continue;
-        const hpac_pod_usage_list *all = &usage[usage_of[e]];
         size_t n = 0;
-        for (size_t i = 0; i < item_count; i++)
-            n += claims[e * item_count + i];
+        for (size_t i = 0; i < m.count; i++)
+            n += claims[e * m.count + i];
         mine[e].items = calloc(n ? n : 1, sizeof(*mine[e].items));
         if (!mine[e].items)
             goto out;
-        for (size_t i = 0; i < item_count; i++) {
-            if (!claims[e * item_count + i])
+        for (size_t i = 0; i < m.count; i++) {
+            if (!claims[e * m.count + i])
                 continue;
-            if (hpac_pod_usage_copy(&all->items[i], &mine[e].items[mine[e].count]) != 0)
+            if (hpac_pod_usage_of_scanned(&m.items[i], resource,
+                                          &mine[e].items[mine[e].count]) != 0)
                 goto out;
             mine[e].count++;
         }
@@ -227,12 +184,9 @@ static int split_answer(group *g, const json_t *body)
 out:
     for (size_t e = 0; mine && e < g->count; e++)
         hpac_pod_usage_list_clear(&mine[e]);
-    for (size_t e = 0; usage && e < g->count; e++)
-        hpac_pod_usage_list_clear(&usage[e]);
     free(mine);
-    free(usage_of);
-    free(usage);
     free(claims);
+    hpac_scanned_pod_metrics_clear(&m);
     return rc;
 }
 
@@ -249,7 +203,7 @@ static void on_group_answer(void *ctx, const hpac_kube_response *resp)
     g->call = NULL;
     g->answering = true;
     b->busy++;
-    if (!resp->error && resp->body && split_answer(g, resp->body) == 0) {
+    if (!resp->error && split_answer(g, resp) == 0) {
         for (size_t e = 0; e < g->count; e++)
             entry_free(g->entries[e]);
     } else {
@@ -287,8 +241,7 @@ static void send_group(hpac_metrics_batch *b, hpac_metrics_batch_entry **entries
         }
         g->live = g->count;
         char *path = hpac_metrics_path(q->ns, q->selector, &spec, NULL);
-        g->call =
-            path ? hpac_kube_request(b->kube, "GET", path, NULL, NULL, on_group_answer, g) : NULL;
+        g->call = path ? hpac_kube_read(b->kube, path, on_group_answer, g) : NULL;
         free(path);
         if (g->call) {
             b->inflight++;

@@ -1,6 +1,7 @@
 #include "metrics/metrics_client.h"
 
 #include "hpa/labels.h"
+#include "hpa/pod_metrics_scan.h"
 #include "util/strutil.h"
 
 #include <stdio.h>
@@ -125,6 +126,43 @@ static const char *api_name(hpac_metric_type type)
     }
 }
 
+/* A PodMetricsList read as bytes: the fast reader, else the tree decoder
+ * with its errors (and the words the client uses for a body that is not
+ * JSON). */
+static int usage_from_raw(const hpac_kube_response *resp, const char *resource,
+                          hpac_pod_usage_list *out, char *err, size_t errsize)
+{
+    hpac_scanned_pod_metrics m;
+    switch (hpac_pod_metrics_scan(resp->raw, resp->raw_len, &m)) {
+    case HPAC_SCAN_OK: {
+        int rc = hpac_pod_usage_from_scan(&m, resource, out);
+        hpac_scanned_pod_metrics_clear(&m);
+        if (rc)
+            snprintf(err, errsize, "out of memory");
+        return rc;
+    }
+    case HPAC_SCAN_NO_MEMORY:
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    case HPAC_SCAN_UNUSUAL:
+        break;
+    }
+    json_error_t jerr;
+    json_t *tree = json_loadb(resp->raw, resp->raw_len, 0, &jerr);
+    if (!tree) {
+        snprintf(err, errsize, "invalid JSON in response: %s", jerr.text);
+        return -1;
+    }
+    int rc = hpac_pod_usage_from_json(tree, resource, out, err, errsize);
+    json_decref(tree);
+    return rc;
+}
+
+static bool reads_raw(hpac_metric_type type)
+{
+    return type == HPAC_METRIC_RESOURCE || type == HPAC_METRIC_CONTAINER_RESOURCE;
+}
+
 static void on_response(void *ctx, const hpac_kube_response *resp)
 {
     hpac_metrics_call *c = ctx;
@@ -132,14 +170,14 @@ static void on_response(void *ctx, const hpac_kube_response *resp)
     char err[1024] = "";
     char *message = NULL;
     int rc = -1;
-    if (resp->error || !resp->body) {
+    bool empty = reads_raw(c->type) ? !resp->raw || resp->raw_len == 0 : !resp->body;
+    if (resp->error || empty) {
         snprintf(err, sizeof(err), "%s", resp->error ? resp->error : "empty response");
     } else {
         switch (c->type) {
         case HPAC_METRIC_RESOURCE:
         case HPAC_METRIC_CONTAINER_RESOURCE:
-            rc = hpac_pod_usage_from_json(resp->body, c->resource_name, &result.usage, err,
-                                          sizeof(err));
+            rc = usage_from_raw(resp, c->resource_name, &result.usage, err, sizeof(err));
             break;
         case HPAC_METRIC_PODS:
             rc = hpac_pod_samples_from_json(resp->body, &result.samples, err, sizeof(err));
@@ -187,7 +225,8 @@ hpac_metrics_call *hpac_metrics_fetch(hpac_kube *k, const char *ns, const char *
         if (!c->resource_name)
             goto fail;
     }
-    c->request = hpac_kube_request(k, "GET", path, NULL, NULL, on_response, c);
+    c->request = reads_raw(c->type) ? hpac_kube_read(k, path, on_response, c)
+                                    : hpac_kube_request(k, "GET", path, NULL, NULL, on_response, c);
     if (!c->request)
         goto fail;
     free(path);
