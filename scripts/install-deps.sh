@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config
-libcurl4-openssl-dev libjansson-dev libev-dev libyaml-dev libmicrohttpd-dev libjemalloc-dev
+libcurl4-openssl-dev libjansson-dev libyajl-dev libev-dev libyaml-dev libmicrohttpd-dev libjemalloc-dev
 libcmocka-dev valgrind python3-jsonschema"
 
 missing=""

@@ -508,15 +508,15 @@ static void test_manifests__dockerfile(void **state)
     static const char *const build[] = {
         "build-essential", "cmake",     "pkg-config",  "libcurl4-openssl-dev",
         "libjansson-dev",  "libev-dev", "libyaml-dev", "libmicrohttpd-dev",
-        "libjemalloc-dev"};
+        "libjemalloc-dev", "libyajl-dev"};
     for (size_t i = 0; i < N(build); i++) {
         if (!has_word(df, build[i]) || !has_word(deps, build[i]))
             fail_msg("%s: not in both the Dockerfile and install-deps.sh", build[i]);
     }
     /* The runtime half: the shared libraries those -dev packages stand for. */
     const char *runtime = strstr(df, "FROM debian:12-slim");
-    static const char *const libs[] = {"libcurl4",        "libjansson4", "libev4", "libyaml-0-2",
-                                       "libmicrohttpd12", "libjemalloc2"};
+    static const char *const libs[] = {"libcurl4",        "libjansson4",  "libev4",  "libyaml-0-2",
+                                       "libmicrohttpd12", "libjemalloc2", "libyajl2"};
     for (size_t i = 0; i < N(libs); i++) {
         if (!has_word(runtime, libs[i]))
             fail_msg("the runtime image lacks %s", libs[i]);
