@@ -287,6 +287,11 @@ static void on_history_written(void *ctx, const hpac_kube_response *resp)
 static void persist_history(controller *c, hpa_entry *e, bool wrote_something)
 {
     int64_t now = hpac_clock_monotonic_ms();
+    /* Not due: nothing to encode (most syncs, which encoding cost 5 % of
+     * the CPU at saturation). */
+    bool due = wrote_something || now - e->persisted_at_ms >= HISTORY_PERSIST_INTERVAL_MS;
+    if (!due)
+        return;
     hpac_history_prune(&e->history, hpac_clock_wall_ms(), HPAC_HISTORY_KEEP_MS);
     char *text = hpac_history_encode(&e->history);
     if (!text)
@@ -294,8 +299,7 @@ static void persist_history(controller *c, hpa_entry *e, bool wrote_something)
     /* A hash collision would only delay a write until the next change. */
     unsigned long long hash = hpac_hash_string(text);
     bool changed = !e->has_persisted || e->persisted_hash != hash;
-    bool due = wrote_something || now - e->persisted_at_ms >= HISTORY_PERSIST_INTERVAL_MS;
-    if (!changed || !due || !may_write(c, e->ns, e->name)) {
+    if (!changed || !may_write(c, e->ns, e->name)) {
         free(text);
         return;
     }
