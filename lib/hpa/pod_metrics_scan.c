@@ -357,7 +357,7 @@ static int on_end(void *ctx)
     frame *f = top(s);
     if (f->kind == F_ITEM && !item(s)->name)
         return 0; /* metadata.name is required: the tree says so */
-    if (f->kind == F_LABELS) {
+    if (f->kind == F_LABELS && item(s)->labels.count > 1) {
         hpac_labels *l = &item(s)->labels;
         qsort(l->items, l->count, sizeof(*l->items), compare_labels);
     }
