@@ -423,7 +423,7 @@ static void start_due(controller *c)
             continue;
         }
         if (!batch)
-            batch = hpac_metrics_batch_new(c->kube, c->loop);
+            batch = hpac_metrics_batch_new(c->kube);
         start_reconcile(c, e, batch);
     }
     if (batch)

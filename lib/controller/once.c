@@ -83,7 +83,7 @@ static void start_next(once_run *run)
                 : NULL;
         if (r) {
             if (!batch)
-                batch = hpac_metrics_batch_new(run->env.kube, hpac_kube_loop(run->env.kube));
+                batch = hpac_metrics_batch_new(run->env.kube);
             hpac_reconcile_join_batch(r, batch);
             run->running++;
         } else {

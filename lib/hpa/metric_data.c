@@ -34,7 +34,7 @@ static int item_object(const json_t *items, size_t i, char *path, size_t size,
 
 /* ---- metrics.k8s.io PodMetricsList ---------------------------------------- */
 
-static void pod_usage_clear(hpac_pod_usage *u)
+void hpac_pod_usage_clear(hpac_pod_usage *u)
 {
     free(u->pod_name);
     for (size_t i = 0; i < u->container_count; i++)
@@ -48,7 +48,7 @@ void hpac_pod_usage_list_clear(hpac_pod_usage_list *list)
     if (!list)
         return;
     for (size_t i = 0; i < list->count; i++)
-        pod_usage_clear(&list->items[i]);
+        hpac_pod_usage_clear(&list->items[i]);
     free(list->items);
     memset(list, 0, sizeof(*list));
 }
@@ -65,7 +65,7 @@ int hpac_pod_usage_copy(const hpac_pod_usage *from, hpac_pod_usage *to)
         return 0;
     to->containers = calloc(from->container_count, sizeof(*to->containers));
     if (!to->containers) {
-        pod_usage_clear(to);
+        hpac_pod_usage_clear(to);
         return -1;
     }
     for (size_t i = 0; i < from->container_count; i++) {
@@ -74,7 +74,7 @@ int hpac_pod_usage_copy(const hpac_pod_usage *from, hpac_pod_usage *to)
         to->containers[i] = *c;
         to->containers[i].name = c->name ? strdup(c->name) : NULL;
         if (c->name && !to->containers[i].name) {
-            pod_usage_clear(to);
+            hpac_pod_usage_clear(to);
             return -1;
         }
     }

@@ -54,6 +54,8 @@ typedef struct hpac_value_list {
 int hpac_pod_usage_from_json(const json_t *list, const char *resource, hpac_pod_usage_list *out,
                              char *err, size_t errsize);
 void hpac_pod_usage_list_clear(hpac_pod_usage_list *list);
+/* Frees one item's contents, not the struct. */
+void hpac_pod_usage_clear(hpac_pod_usage *usage);
 /* A deep copy into `to`; 0, or -1 when out of memory (`to` then empty). */
 int hpac_pod_usage_copy(const hpac_pod_usage *from, hpac_pod_usage *to);
 

@@ -458,11 +458,7 @@ int hpac_pod_usage_of_scanned(const hpac_scanned_pod *pod, const char *resource,
     }
     return 0;
 fail:
-    free(out->pod_name);
-    for (size_t c = 0; c < out->container_count; c++)
-        free(out->containers[c].name);
-    free(out->containers);
-    memset(out, 0, sizeof(*out));
+    hpac_pod_usage_clear(out);
     return -1;
 }
 

@@ -6,6 +6,7 @@
 #include "metrics/pod_query_share.h"
 #include "util/strutil.h"
 
+#include <ev.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,13 +305,13 @@ static void on_send_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- the API --------------------------------------------------------------- */
 
-hpac_metrics_batch *hpac_metrics_batch_new(hpac_kube *k, struct ev_loop *loop)
+hpac_metrics_batch *hpac_metrics_batch_new(hpac_kube *k)
 {
     hpac_metrics_batch *b = calloc(1, sizeof(*b));
     if (!b)
         return NULL;
     b->kube = k;
-    b->loop = loop;
+    b->loop = hpac_kube_loop(k);
     b->holds = 1;
     ev_timer_init(&b->send_timer, on_send_timer, 0., 0.);
     b->send_timer.data = b;
@@ -322,16 +323,21 @@ void hpac_metrics_batch_join(hpac_metrics_batch *b)
     b->holds++;
 }
 
+static bool queue_has_live_entry(const hpac_metrics_batch *b)
+{
+    for (size_t i = 0; i < b->queued; i++) {
+        if (!b->queue[i]->cancelled)
+            return true;
+    }
+    return false;
+}
+
 /* With nobody left to queue and nothing live queued, the queue goes now:
  * waiting for the send timer would leak it if the loop stops first. */
 static void drop_dead_queue(hpac_metrics_batch *b)
 {
-    if (b->holds > 0)
+    if (b->holds > 0 || queue_has_live_entry(b))
         return;
-    for (size_t i = 0; i < b->queued; i++) {
-        if (!b->queue[i]->cancelled)
-            return;
-    }
     for (size_t i = 0; i < b->queued; i++)
         entry_free(b->queue[i]);
     b->queued = 0;
@@ -343,10 +349,7 @@ void hpac_metrics_batch_leave(hpac_metrics_batch *b)
 {
     if (--b->holds > 0)
         return;
-    bool live = false;
-    for (size_t i = 0; i < b->queued && !live; i++)
-        live = !b->queue[i]->cancelled;
-    if (live) {
+    if (queue_has_live_entry(b)) {
         /* From the loop, not under the member that left last. */
         ev_timer_stop(b->loop, &b->send_timer);
         ev_timer_set(&b->send_timer, 0., 0.);

@@ -19,7 +19,6 @@
 #include "kube/client.h"
 #include "metrics/metrics_client.h"
 
-#include <ev.h>
 #include <stdbool.h>
 
 typedef struct hpac_metrics_batch hpac_metrics_batch;
@@ -30,10 +29,10 @@ typedef struct hpac_metrics_batch_entry hpac_metrics_batch_entry;
 /* Longest wait, from the first queued read, for the other members. */
 #define HPAC_METRICS_BATCH_WAIT_MS 50
 
-/* A new batch, held once by its creator: the creator joins its members,
- * then leaves. The batch frees itself once everyone has left and every
- * read is answered. */
-hpac_metrics_batch *hpac_metrics_batch_new(hpac_kube *k, struct ev_loop *loop);
+/* A new batch on `k`'s loop, held once by its creator: the creator joins
+ * its members, then leaves. The batch frees itself once everyone has left
+ * and every read is answered. */
+hpac_metrics_batch *hpac_metrics_batch_new(hpac_kube *k);
 
 /* A member joins before it can queue, and leaves once it will queue
  * nothing more (after its last fetch, or when it ends early). The reads

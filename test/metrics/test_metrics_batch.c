@@ -608,7 +608,7 @@ static hpac_metrics_batch_entry *fetch(hpac_metrics_batch *b, fixture *f, member
  * leaves; then the loop runs until every member has its answer. */
 static void batch_run(fixture *f, member *members, size_t n)
 {
-    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube, f->loop);
+    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube);
     assert_non_null(b);
     for (size_t i = 0; i < n; i++)
         hpac_metrics_batch_join(b);
@@ -967,7 +967,7 @@ static void test_metrics_batch__cancel_queued_and_in_flight(void **state)
     lone_reads(f, m, 4);
     add_rule(f, (rule){"app in (a,c,d)", 0, NULL, 1000});
 
-    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube, f->loop);
+    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube);
     assert_non_null(b);
     for (size_t i = 0; i < 4; i++)
         hpac_metrics_batch_join(b);
@@ -1012,7 +1012,7 @@ static void test_metrics_batch__cancel_during_fallback(void **state)
     lone_reads(f, m, 3);
     add_rule(f, (rule){"app in (a,b,c)", 500, NULL, 0});
     add_rule(f, (rule){"app=b", 0, NULL, 2000});
-    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube, f->loop);
+    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube);
     assert_non_null(b);
     for (size_t i = 0; i < 3; i++)
         hpac_metrics_batch_join(b);
@@ -1060,7 +1060,7 @@ static void test_metrics_batch__cancel_from_a_callback(void **state)
     lone_reads(f, m, 4);
     hook_target = &m[2];
     m[0].got.hook = cancel_target;
-    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube, f->loop);
+    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube);
     assert_non_null(b);
     for (size_t i = 0; i < 4; i++) {
         hpac_metrics_batch_join(b);
@@ -1098,7 +1098,7 @@ static void test_metrics_batch__member_that_never_leaves(void **state)
         M("default", "app=d", &memory),
     };
     lone_reads(f, m, 4);
-    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube, f->loop);
+    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube);
     assert_non_null(b);
     lingering_batch = b;
     for (size_t i = 0; i < 3; i++) /* a, b, and the lingering one */
@@ -1140,7 +1140,7 @@ static void test_metrics_batch__creator_leaves_first(void **state)
     fixture *f = *state;
     member m[] = {M("default", "app=a", &cpu), M("default", "app=b", &cpu)};
     lone_reads(f, m, 2);
-    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube, f->loop);
+    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube);
     assert_non_null(b);
     hpac_metrics_batch_join(b);
     hpac_metrics_batch_join(b);
@@ -1160,14 +1160,14 @@ static void test_metrics_batch__creator_leaves_first(void **state)
 static void test_metrics_batch__nothing_to_send(void **state)
 {
     fixture *f = *state;
-    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube, f->loop);
+    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube);
     assert_non_null(b);
     hpac_metrics_batch_join(b);
     hpac_metrics_batch_leave(b);
     hpac_metrics_batch_leave(b);
 
     member m[] = {M("default", "app=a", &cpu), M("default", "app=b", &cpu)};
-    b = hpac_metrics_batch_new(f->kube, f->loop);
+    b = hpac_metrics_batch_new(f->kube);
     assert_non_null(b);
     hpac_metrics_batch_join(b);
     hpac_metrics_batch_join(b);
@@ -1197,7 +1197,7 @@ static void test_metrics_batch__teardown_with_shared_read_in_flight(void **state
     fixture *f = *state;
     member m[] = {M("default", "app=a", &cpu), M("default", "app=b", &cpu)};
     add_rule(f, (rule){"app in (a,b)", 0, NULL, 1000});
-    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube, f->loop);
+    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube);
     assert_non_null(b);
     for (size_t i = 0; i < 2; i++) {
         hpac_metrics_batch_join(b);
@@ -1219,7 +1219,7 @@ static void test_metrics_batch__teardown_with_reads_queued(void **state)
 {
     fixture *f = *state;
     member m[] = {M("default", "app=a", &cpu), M("default", "app=b", &cpu)};
-    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube, f->loop);
+    hpac_metrics_batch *b = hpac_metrics_batch_new(f->kube);
     assert_non_null(b);
     hpac_metrics_batch_join(b);
     hpac_metrics_batch_join(b);
