@@ -21,6 +21,12 @@
 /* Easy handles kept for reuse: curl_easy_init allocates several KiB per
  * handle, more than a small request costs on a kept-alive connection. */
 #define SPARE_EASY_MAX 64
+/* Idle connections kept open. libcurl's default keeps 4 per transfer in
+ * flight, so when a burst of requests ends the extra connections close,
+ * and the next burst opens them again (a TCP handshake and teardown per
+ * request beyond the dip). Plaintext HTTP/1.1 needs one connection per
+ * request in flight; this covers the sync concurrency plus the watches. */
+#define MAX_IDLE_CONNECTIONS 64
 
 typedef enum call_state {
     CALL_QUEUED,   /* created while libcurl was running; not in the multi yet */
@@ -485,7 +491,8 @@ hpac_http *hpac_http_new(struct ev_loop *loop)
         curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h) != CURLM_OK ||
         curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_function) != CURLM_OK ||
         curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h) != CURLM_OK ||
-        curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK)
+        curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK ||
+        curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)MAX_IDLE_CONNECTIONS) != CURLM_OK)
         goto out;
     result = h;
     h = NULL;

@@ -226,6 +226,47 @@ static void test_http__keep_alive_reuses_connection_from_callbacks(void **state)
     assert_int_equal(st.pending, 0);
 }
 
+/* Connections opened for a burst of requests stay open through a lull:
+ * the next burst reuses them instead of opening (and later closing) new
+ * ones. */
+#define BURST 12
+static void run_burst(fixture *f, result *rs, int *done)
+{
+    int target = *done + BURST;
+    for (int i = 0; i < BURST; i++) {
+        rs[i] = (result){.counter = done};
+        assert_non_null(get(f, "/sleep/150", &rs[i], 0, 0));
+    }
+    assert_true(run_until(f->loop, done, target, 10));
+    for (int i = 0; i < BURST; i++)
+        assert_int_equal(rs[i].status, 200);
+}
+
+static void test_http__connections_outlive_a_lull_between_bursts(void **state)
+{
+    fixture *f = *state;
+    result rs[BURST];
+    int done = 0;
+    run_burst(f, rs, &done);
+    hpac_http_stats st;
+    hpac_http_get_stats(f->http, &st);
+    assert_int_equal(st.connections_opened, BURST);
+
+    /* The lull: one request at a time. */
+    for (int i = 0; i < 3; i++) {
+        result one = {0};
+        assert_non_null(get(f, "/ok", &one, 0, 0));
+        assert_true(run_until(f->loop, &one.calls, 1, 5));
+        assert_int_equal(one.status, 200);
+    }
+
+    run_burst(f, rs, &done);
+    hpac_http_get_stats(f->http, &st);
+    assert_int_equal(st.connections_opened, BURST);
+    assert_int_equal(mock_connections(f->server), BURST);
+    assert_int_equal(mock_requests(f->server), 2 * BURST + 3);
+}
+
 static void test_http__timeout_fails_the_call(void **state)
 {
     fixture *f = *state;
@@ -621,6 +662,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http__error_statuses_are_not_transport_errors, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_http__keep_alive_reuses_connection_from_callbacks,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http__connections_outlive_a_lull_between_bursts,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_http__timeout_fails_the_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http__body_cap, setup, teardown),
