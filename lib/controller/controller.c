@@ -587,43 +587,31 @@ static void pod_restarted(void *ctx, const char *why)
     hpac_info(1, "pod watch restarted: %s", why ? why : "");
 }
 
-/* Upstream's AmbiguousSelector: another HPA claims some of these pods.
- * Claims are renewed every sync period (the epoch). */
-static char *ambiguous_with(void *ctx, const char *ns, const char *name, const char *selector)
+/* The pods an HPA's selector picks, from the cache, and upstream's
+ * AmbiguousSelector: whether another HPA claims some of them. Claims are
+ * renewed every sync period (the epoch). One selection serves both. */
+static int pods_from_cache(void *ctx, const char *ns, const char *name,
+                           const hpac_selector *sel, hpac_pod **pods, size_t *count,
+                           char **ambiguous_with)
 {
     controller *c = ctx;
-    char key[512], idtext[16];
+    char key[512];
+    uint32_t *ids = NULL;
+    *ambiguous_with = NULL;
+    if (hpac_pod_cache_select_ids(c->pods, ns, sel, pods, &ids, count))
+        return -1;
     snprintf(key, sizeof(key), "%s/%s", ns, name);
     hpa_entry *e = hpac_strmap_get(c->entries, key);
-    hpac_selector *sel = e ? hpac_selector_parse(selector, NULL, 0) : NULL;
-    uint32_t *ids = NULL;
-    size_t count = 0;
-    char *result = NULL;
-    if (!sel || hpac_pod_cache_select_ids(c->pods, ns, sel, NULL, &ids, &count))
-        goto out;
     uint32_t epoch = (uint32_t)(hpac_clock_monotonic_ms() / c->opts->sync_period_ms);
     uint32_t other = 0;
-    if (hpac_pod_cache_claim(c->pods, ids, count, e->id, epoch, &other) == 0)
-        goto out;
-    snprintf(idtext, sizeof(idtext), "%u", other);
-    hpa_entry *o = hpac_strmap_get(c->entries_by_id, idtext);
-    result = hpac_format("[%s %s]", e->key, o ? o->key : "another HPA");
-out:
+    if (e && hpac_pod_cache_claim(c->pods, ids, *count, e->id, epoch, &other) != 0) {
+        char idtext[16];
+        snprintf(idtext, sizeof(idtext), "%u", other);
+        hpa_entry *o = hpac_strmap_get(c->entries_by_id, idtext);
+        *ambiguous_with = hpac_format("[%s %s]", e->key, o ? o->key : "another HPA");
+    }
     free(ids);
-    hpac_selector_free(sel);
-    return result;
-}
-
-static int pods_from_cache(void *ctx, const char *ns, const char *selector, hpac_pod **pods,
-                           size_t *count)
-{
-    controller *c = ctx;
-    hpac_selector *sel = hpac_selector_parse(selector, NULL, 0);
-    if (!sel)
-        return -1;
-    int rc = hpac_pod_cache_select(c->pods, ns, sel, pods, count);
-    hpac_selector_free(sel);
-    return rc;
+    return 0;
 }
 
 /* ---- leadership ---------------------------------------------------------- */
@@ -833,8 +821,6 @@ static int setup(controller *c, char *err, size_t errsize)
                                   .instance = c->instance,
                                   .pod_source = pods_from_cache,
                                   .pod_source_ctx = c,
-                                  .ambiguous_with = ambiguous_with,
-                                  .ambiguous_ctx = c,
                                   .may_write = may_write,
                                   .may_write_ctx = c};
 

@@ -63,6 +63,7 @@ struct hpac_reconcile {
     hpac_pod *pods;
     size_t pod_count;
     char *pods_error;
+    char *ambiguous_with; /* other HPAs selecting these pods (pod source) */
     metric_slot *metrics;
     hpac_sync_decision decision;
     bool decided;
@@ -188,6 +189,7 @@ static void release(hpac_reconcile *r)
     hpac_sync_decision_clear(&r->decision);
     hpac_pods_free(r->pods, r->pod_count);
     free(r->pods_error);
+    free(r->ambiguous_with);
     free(r->selector);
     free(r->scale_error);
     hpac_scale_clear(&r->scale);
@@ -402,15 +404,16 @@ static void start_pods(hpac_reconcile *r)
         decide(r); /* the decision reports the invalid selector */
         return;
     }
-    hpac_selector_free(sel);
     r->selector = hpac_strdup(r->scale.selector);
     if (r->env->pod_source) {
-        if (r->env->pod_source(r->env->pod_source_ctx, r->hpa->namespace, r->selector, &r->pods,
-                               &r->pod_count))
+        if (r->env->pod_source(r->env->pod_source_ctx, r->hpa->namespace, r->hpa->name, sel,
+                               &r->pods, &r->pod_count, &r->ambiguous_with))
             r->pods_error = hpac_strdup("unable to get pods while calculating replica count");
+        hpac_selector_free(sel);
         start_metrics(r);
         return;
     }
+    hpac_selector_free(sel);
     char *ens = hpac_kube_escape(r->hpa->namespace);
     char *esel = hpac_kube_escape(r->selector);
     char *path = ens && esel ? hpac_format("/api/v1/namespaces/%s/pods?labelSelector=%s", ens,
@@ -673,7 +676,6 @@ static void decide(hpac_reconcile *r)
     leave_batch(r);
     size_t n = r->hpa->metric_count;
     hpac_metric_fetch *fetches = calloc(n ? n : 1, sizeof(*fetches));
-    char *ambiguous = NULL;
     if (!fetches) {
         r->report.failed = true;
         set_report_error(r, "out of memory");
@@ -689,9 +691,6 @@ static void decide(hpac_reconcile *r)
     }
     for (size_t i = 0; !r->metrics && r->pods_error && i < n; i++)
         fetches[i].error = r->pods_error;
-    if (r->selector && r->env->ambiguous_with)
-        ambiguous = r->env->ambiguous_with(r->env->ambiguous_ctx, r->hpa->namespace, r->hpa->name,
-                                           r->selector);
     hpac_sync_input in = {
         .hpa = r->hpa,
         .options = &r->env->options->sync,
@@ -701,11 +700,10 @@ static void decide(hpac_reconcile *r)
         .pods = r->pods,
         .pod_count = r->pod_count,
         .metrics = fetches,
-        .ambiguous_with = ambiguous,
+        .ambiguous_with = r->ambiguous_with,
     };
     int rc = hpac_sync_decide(&in, r->history, &r->decision);
     free(fetches);
-    free(ambiguous);
     if (rc) {
         r->report.failed = true;
         set_report_error(r, "out of memory while deciding");

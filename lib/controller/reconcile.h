@@ -7,6 +7,7 @@
 #include "controller/event_recorder.h"
 #include "controller/options.h"
 #include "hpa/history.h"
+#include "hpa/labels.h"
 #include "hpa/pod.h"
 #include "hpa/snapshot.h"
 #include "kube/client.h"
@@ -19,9 +20,12 @@
 typedef struct hpac_reconcile hpac_reconcile;
 
 /* Where the pods come from when not from the API: a cache. Fills a new
- * array of copies (caller frees with hpac_pods_free); 0 or -1. */
-typedef int (*hpac_pod_source_fn)(void *ctx, const char *ns, const char *selector,
-                                  hpac_pod **pods, size_t *count);
+ * array of copies (caller frees with hpac_pods_free) and, when other HPAs
+ * select some of the same pods (upstream's AmbiguousSelector), their names
+ * in *ambiguous_with (caller frees; NULL when none). 0 or -1. */
+typedef int (*hpac_pod_source_fn)(void *ctx, const char *ns, const char *name,
+                                  const hpac_selector *selector, hpac_pod **pods, size_t *count,
+                                  char **ambiguous_with);
 
 /* Shared by all reconciles; everything borrowed. */
 typedef struct hpac_reconcile_env {
@@ -30,12 +34,9 @@ typedef struct hpac_reconcile_env {
     const hpac_options *options;
     const char *instance;          /* this replica's name, for events */
     hpac_event_recorder *events;   /* where events go */
-    hpac_pod_source_fn pod_source; /* NULL: list pods from the API */
+    /* NULL: list pods from the API (and never ambiguous). */
+    hpac_pod_source_fn pod_source;
     void *pod_source_ctx;
-    /* Other HPAs selecting the same pods, for AmbiguousSelector: returns
-     * their names (caller frees) or NULL. NULL hook: never ambiguous. */
-    char *(*ambiguous_with)(void *ctx, const char *ns, const char *name, const char *selector);
-    void *ambiguous_ctx;
     /* Asked right before every write (scale, status, events): false stops
      * the reconcile without writing, e.g. when leadership was lost. NULL:
      * always allowed. */
