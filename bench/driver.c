@@ -586,7 +586,7 @@ static int run_side_by_side(bench *b)
         json_object_set_new(w, "api_requests_per_reconcile", verbs);
         json_array_append_new(hpac_rounds, w);
         if (i == 0) {
-            /* A status PUT as often as hpac wrote one. */
+            /* A status write as often as hpac wrote one. */
             double status = get(json_object_get(w, "writes_per_reconcile"), "status");
             status_every = status > 0.001 ? lround(1.0 / status) : 0;
             if (start_floor(b, &fl, status_every))

@@ -1,6 +1,6 @@
 /* hpac-floor: the I/O floor of one reconcile. The requests hpac makes for
- * an HPA in steady state (scale GET, metrics GET, and a status PUT of the
- * same size when asked), on the same HTTP stack (lib/http + lib/kube),
+ * an HPA in steady state (scale GET, metrics GET, and a status merge
+ * patch of the same size when asked), on the same HTTP stack (lib/http + lib/kube),
  * with the same concurrency, and no decision at all. As in hpac, the
  * sequences started together (one pace tick, hpac's schedule slice) send
  * their metrics GETs together once their scales are read: one request per
@@ -48,7 +48,9 @@ typedef struct target {
     char *scale_path;
     char *status_path;
     char *ns_escaped;
-    json_t *object; /* the HPA as last listed or watched (status PUT body) */
+    /* The status write's body, from the HPA as last listed or watched:
+     * its status, guarded by its resourceVersion, as hpac writes it. */
+    json_t *status_patch;
 } target;
 
 typedef struct floor_run floor_run;
@@ -167,7 +169,7 @@ static void target_free(target *t)
     free(t->scale_path);
     free(t->status_path);
     free(t->ns_escaped);
-    json_decref(t->object);
+    json_decref(t->status_patch);
     free(t);
 }
 
@@ -236,8 +238,10 @@ static void hpa_upsert(void *ctx, json_t *object)
         }
         r->targets[r->target_count++] = t;
     }
-    json_decref(t->object);
-    t->object = json_incref(object);
+    json_decref(t->status_patch);
+    t->status_patch = json_pack("{s:{s:s?}, s:O?}", "metadata", "resourceVersion",
+                                json_string_value(json_object_get(meta, "resourceVersion")),
+                                "status", json_object_get(object, "status"));
 }
 
 static void hpa_remove(void *ctx, const char *ns, const char *name)
@@ -340,7 +344,7 @@ static void count_response(floor_run *r, const hpac_kube_response *resp)
         r->errors++;
 }
 
-static void on_status_put(void *ctx, const hpac_kube_response *resp)
+static void on_status_written(void *ctx, const hpac_kube_response *resp)
 {
     slot *s = ctx;
     s->call = NULL;
@@ -348,13 +352,13 @@ static void on_status_put(void *ctx, const hpac_kube_response *resp)
     sequence_done(s);
 }
 
-/* After its metrics: the status PUT when asked, else done. */
+/* After its metrics: the status write when asked, else done. */
 static void after_metrics(slot *s)
 {
     floor_run *r = s->run;
-    if (r->status_every && s->t->object && r->started % r->status_every == 0) {
-        s->call = hpac_kube_request(r->kube, "PUT", s->t->status_path, s->t->object, NULL,
-                                    on_status_put, s);
+    if (r->status_every && s->t->status_patch && r->started % r->status_every == 0) {
+        s->call = hpac_kube_request(r->kube, "PATCH", s->t->status_path, s->t->status_patch,
+                                    "application/merge-patch+json", on_status_written, s);
         if (s->call)
             return;
     }

@@ -244,12 +244,10 @@ static void entry_free(hpa_entry *e)
     free(e);
 }
 
-/* Loads the persisted history from the object's annotation. */
-static void load_history(hpa_entry *e, const json_t *object)
+/* Loads the persisted history from the object's annotation (`text`, NULL
+ * when it has none). */
+static void load_history(hpa_entry *e, const char *text)
 {
-    const json_t *annotations =
-        json_object_get(json_object_get(object, "metadata"), "annotations");
-    const char *text = json_string_value(json_object_get(annotations, HPAC_HISTORY_ANNOTATION));
     hpac_history_clear(&e->history);
     e->has_persisted = false;
     e->history_current = true;
@@ -382,14 +380,10 @@ static void on_reconciled(void *ctx, const hpac_reconcile_report *report)
 static void start_reconcile(controller *c, hpa_entry *e, hpac_metrics_batch *batch)
 {
     if (!e->history_current) {
-        /* Rare (after gaining a shard): the annotation is in the text. */
-        json_t *object = hpac_hpa_snapshot_object(e->snapshot);
-        if (!object) {
-            schedule(c, e, hpac_clock_monotonic_ms() + c->opts->sync_period_ms);
-            return;
-        }
-        load_history(e, object);
-        json_decref(object);
+        /* After gaining a shard: the history the last leader persisted.
+         * (An object that cannot be decoded starts afresh: it is reported
+         * invalid, not scaled.) */
+        load_history(e, e->snapshot->hpa.history_annotation);
     }
     e->started_ms = hpac_clock_monotonic_ms();
     e->running = hpac_reconcile_start(&c->env, e->snapshot, &e->history, on_reconciled, e);
@@ -496,7 +490,8 @@ static void hpa_upsert(void *ctx, json_t *object)
         entry_free(e);
         goto out;
     }
-    load_history(e, object);
+    load_history(e, json_string_value(json_object_get(
+                        json_object_get(meta, "annotations"), HPAC_HISTORY_ANNOTATION)));
     /* HPAs found by the first list are spread over the first period; one
      * created later is reconciled at once. */
     int64_t offset = c->hpas_synced ? 0

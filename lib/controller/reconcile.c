@@ -68,6 +68,7 @@ struct hpac_reconcile {
     hpac_sync_decision decision;
     bool decided;
     bool status_retried;
+    bool status_by_put; /* the server took no merge patch on /status */
     json_t *new_status;
     event_slot *events;
     size_t event_count;
@@ -728,23 +729,63 @@ static void decide(hpac_reconcile *r)
         write_status(r);
 }
 
-static void on_status_written(void *ctx, const hpac_kube_response *resp);
+/* ---- status ------------------------------------------------------------ */
 
-/* PUTs `body` (taken: the object to write, its status replaced). */
+/* The keys of an autoscaling/v2 HorizontalPodAutoscalerStatus. */
+static const char *const STATUS_KEYS[] = {"observedGeneration", "lastScaleTime",
+                                          "currentReplicas",    "desiredReplicas",
+                                          "currentMetrics",     "conditions"};
+
+static void on_status_patched(void *ctx, const hpac_kube_response *resp);
+static void on_status_put(void *ctx, const hpac_kube_response *resp);
+
+static void status_write_failed_to_start(hpac_reconcile *r)
+{
+    hpac_warn("HPA=\"%s/%s\": unable to start the status update", r->hpa->namespace,
+              r->hpa->name);
+    write_events(r);
+}
+
+/* Writes the new status as a merge patch that does what upstream's PUT of
+ * the object does: guarded by `resource_version` (a newer version written
+ * in between gets 409 Conflict, as the PUT would), and with every status
+ * key the new status leaves out set to null, so that nothing of the old
+ * status survives. Unlike a PUT it needs nothing of the object but its
+ * resourceVersion, so the object's text need not be kept. */
+static void patch_status(hpac_reconcile *r, const char *resource_version)
+{
+    json_t *status = json_copy(r->new_status);
+    for (size_t i = 0; status && i < sizeof(STATUS_KEYS) / sizeof(STATUS_KEYS[0]); i++) {
+        if (!json_object_get(status, STATUS_KEYS[i]))
+            json_object_set_new(status, STATUS_KEYS[i], json_null());
+    }
+    json_t *patch = status ? json_pack("{s:o}", "status", status) : NULL;
+    if (patch && resource_version && *resource_version &&
+        json_object_set_new(patch, "metadata",
+                            json_pack("{s:s}", "resourceVersion", resource_version))) {
+        json_decref(patch);
+        patch = NULL;
+    }
+    char *path = hpa_status_path(r);
+    if (patch && path)
+        r->call = hpac_kube_request(r->env->kube, "PATCH", path, patch,
+                                    "application/merge-patch+json", on_status_patched, r);
+    json_decref(patch);
+    free(path);
+    if (!r->call)
+        status_write_failed_to_start(r);
+}
+
+/* PUTs `body` (taken: the object as just read, its status replaced). */
 static void put_status(hpac_reconcile *r, json_t *body)
 {
     char *path = hpa_status_path(r);
-    if (body && path) {
-        json_object_set(body, "status", r->new_status);
-        r->call = hpac_kube_request(r->env->kube, "PUT", path, body, NULL, on_status_written, r);
-    }
+    if (body && path && json_object_set(body, "status", r->new_status) == 0)
+        r->call = hpac_kube_request(r->env->kube, "PUT", path, body, NULL, on_status_put, r);
     json_decref(body);
     free(path);
-    if (!r->call) {
-        hpac_warn("HPA=\"%s/%s\": unable to start the status update", r->hpa->namespace,
-                  r->hpa->name);
-        write_events(r);
-    }
+    if (!r->call)
+        status_write_failed_to_start(r);
 }
 
 static void on_hpa_reread(void *ctx, const hpac_kube_response *resp)
@@ -752,57 +793,41 @@ static void on_hpa_reread(void *ctx, const hpac_kube_response *resp)
     hpac_reconcile *r = ctx;
     r->call = NULL;
     if (resp->error || !json_is_object(resp->body)) {
-        hpac_warn("HPA=\"%s/%s\": status conflict and re-read failed: %s", r->hpa->namespace,
-                  r->hpa->name, resp->error ? resp->error : "empty response");
+        hpac_warn("HPA=\"%s/%s\": re-reading it for its status update failed: %s",
+                  r->hpa->namespace, r->hpa->name, resp->error ? resp->error : "empty response");
         write_events(r);
         return;
     }
-    put_status(r, json_deep_copy(resp->body));
+    if (r->status_by_put) {
+        put_status(r, json_deep_copy(resp->body));
+        return;
+    }
+    const char *rv = json_string_value(
+        json_object_get(json_object_get(resp->body, "metadata"), "resourceVersion"));
+    patch_status(r, rv);
 }
 
-static void on_status_patched(void *ctx, const hpac_kube_response *resp)
+/* Reads the HPA again for a second status write; false when that could
+ * not start. */
+static bool reread_hpa(hpac_reconcile *r)
 {
-    hpac_reconcile *r = ctx;
-    r->call = NULL;
-    if (resp->error)
-        hpac_warn("HPA=\"%s/%s\": status update failed: %s", r->hpa->namespace, r->hpa->name,
-                  resp->error);
-    else
-        r->report.status_written = true;
-    write_events(r);
-}
-
-/* A server that refuses PUT on /status (405) gets a merge patch instead. */
-static bool patch_status(hpac_reconcile *r)
-{
-    json_t *patch = json_pack("{s:O}", "status", r->new_status);
-    char *path = hpa_status_path(r);
-    if (patch && path)
-        r->call = hpac_kube_request(r->env->kube, "PATCH", path, patch,
-                                    "application/merge-patch+json", on_status_patched, r);
-    json_decref(patch);
+    char *collection = hpac_hpa_collection_path(r->env->options->hpa_api, r->hpa->namespace);
+    char *name = hpac_kube_escape(r->hpa->name);
+    char *path = collection && name ? hpac_format("%s/%s", collection, name) : NULL;
+    if (path)
+        r->call = hpac_kube_request(r->env->kube, "GET", path, NULL, NULL, on_hpa_reread, r);
+    free(collection);
+    free(name);
     free(path);
     return r->call != NULL;
 }
 
-static void on_status_written(void *ctx, const hpac_kube_response *resp)
+static void status_write_done(hpac_reconcile *r, const hpac_kube_response *resp)
 {
-    hpac_reconcile *r = ctx;
-    r->call = NULL;
-    if (resp->code == 405 && patch_status(r))
-        return;
     if (resp->code == 409 && !r->status_retried) {
         /* Someone else wrote the HPA: re-read it and try once more. */
         r->status_retried = true;
-        char *collection = hpac_hpa_collection_path(r->env->options->hpa_api, r->hpa->namespace);
-        char *name = hpac_kube_escape(r->hpa->name);
-        char *path = collection && name ? hpac_format("%s/%s", collection, name) : NULL;
-        if (path)
-            r->call = hpac_kube_request(r->env->kube, "GET", path, NULL, NULL, on_hpa_reread, r);
-        free(collection);
-        free(name);
-        free(path);
-        if (r->call)
+        if (reread_hpa(r))
             return;
     }
     if (resp->error)
@@ -811,6 +836,27 @@ static void on_status_written(void *ctx, const hpac_kube_response *resp)
     else
         r->report.status_written = true;
     write_events(r);
+}
+
+static void on_status_patched(void *ctx, const hpac_kube_response *resp)
+{
+    hpac_reconcile *r = ctx;
+    r->call = NULL;
+    /* A server that takes no merge patch on /status (405, 415) gets the
+     * object back with its status replaced, as upstream writes it. */
+    if ((resp->code == 405 || resp->code == 415) && !r->status_by_put) {
+        r->status_by_put = true;
+        if (reread_hpa(r))
+            return;
+    }
+    status_write_done(r, resp);
+}
+
+static void on_status_put(void *ctx, const hpac_kube_response *resp)
+{
+    hpac_reconcile *r = ctx;
+    r->call = NULL;
+    status_write_done(r, resp);
 }
 
 static void write_status(hpac_reconcile *r)
@@ -832,7 +878,7 @@ static void write_status(hpac_reconcile *r)
         write_events(r);
         return;
     }
-    put_status(r, hpac_hpa_snapshot_object(r->snapshot));
+    patch_status(r, r->hpa->resource_version);
 }
 
 static void on_event_posted(void *ctx, const hpac_kube_response *resp)

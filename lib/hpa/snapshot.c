@@ -8,20 +8,6 @@
 /* Longest decoding error kept, with its NUL. */
 #define SNAPSHOT_ERROR_MAX 1024
 
-/* The compact text of `object`, without its status when `drop_status`.
- * The status is removed from a shallow copy: the members are shared. */
-static char *object_text(const json_t *object, bool drop_status)
-{
-    if (!drop_status || !json_object_get(object, "status"))
-        return json_dumps(object, JSON_COMPACT);
-    json_t *copy = json_copy((json_t *)object);
-    char *text = NULL;
-    if (copy && json_object_del(copy, "status") == 0)
-        text = json_dumps(copy, JSON_COMPACT);
-    json_decref(copy);
-    return text;
-}
-
 /* ---- one block for the decoded object --------------------------------- */
 
 /* A snapshot never frees a part of its object, so the decoder's thirty or
@@ -150,15 +136,13 @@ hpac_hpa_snapshot *hpac_hpa_snapshot_new(const json_t *object)
         s->error = strdup(err);
         if (!s->error)
             goto fail;
-    } else {
-        free(s->hpa.history_annotation);
-        s->hpa.history_annotation = NULL;
-        if (pack_snapshot(s) != 0)
+        /* Kept whole for the report of its error. */
+        s->text = json_dumps(object, JSON_COMPACT);
+        if (!s->text)
             goto fail;
-    }
-    s->text = object_text(object, s->error == NULL);
-    if (!s->text)
+    } else if (pack_snapshot(s) != 0) {
         goto fail;
+    }
     return s;
 fail:
     hpac_hpa_snapshot_unref(s);
@@ -186,5 +170,5 @@ void hpac_hpa_snapshot_unref(hpac_hpa_snapshot *s)
 
 json_t *hpac_hpa_snapshot_object(const hpac_hpa_snapshot *s)
 {
-    return json_loads(s->text, 0, NULL);
+    return s->text ? json_loads(s->text, 0, NULL) : NULL;
 }

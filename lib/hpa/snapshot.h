@@ -1,10 +1,9 @@
 /* One version of a HorizontalPodAutoscaler as the API served it, decoded
- * once when it arrives instead of at every sync: the decoded object (or
- * why it could not be decoded) and the compact JSON text that the body of
- * a status write starts from. Immutable once made and reference counted,
- * so that a reconcile keeps the version it started with while a newer one
- * takes its place. The count is not atomic: one thread (the event loop)
- * owns every reference. */
+ * once when it arrives instead of at every sync: the decoded object, or
+ * why it could not be decoded and its text. Immutable once made and
+ * reference counted, so that a reconcile keeps the version it started
+ * with while a newer one takes its place. The count is not atomic: one
+ * thread (the event loop) owns every reference. */
 #ifndef HPAC_HPA_SNAPSHOT_H
 #define HPAC_HPA_SNAPSHOT_H
 
@@ -14,16 +13,14 @@
 
 typedef struct hpac_hpa_snapshot {
     unsigned refs;
-    /* The object as compact JSON. A decoded object's text leaves out the
-     * status (a status write replaces it, and `hpa.status` holds it); an
-     * object that could not be decoded keeps all of it, for the report of
-     * its error. */
-    char *text;
     char *error; /* why the object could not be decoded, or NULL */
-    /* Decoded when error is NULL (zeroed otherwise). The history
-     * annotation is not kept here: the controller decodes it into its own
-     * history, and it is in `text` when needed again. Its strings and
-     * arrays live in `block`, one allocation: never hpac_hpa_clear it. */
+    /* An object that could not be decoded as compact JSON, for the report
+     * of its error; NULL when decoded (a status write is a patch: nothing
+     * of the object's text is needed again). */
+    char *text;
+    /* Decoded when error is NULL (zeroed otherwise), with the history
+     * annotation as read. Its strings and arrays live in `block`, one
+     * allocation: never hpac_hpa_clear it. */
     hpac_hpa hpa;
     void *block;
 } hpac_hpa_snapshot;
@@ -39,8 +36,8 @@ hpac_hpa_snapshot *hpac_hpa_snapshot_ref(hpac_hpa_snapshot *s);
 /* Releases a reference; the last frees the snapshot. NULL is fine. */
 void hpac_hpa_snapshot_unref(hpac_hpa_snapshot *s);
 
-/* The object parsed from its text (a new reference), without its status
- * when decoded. NULL when out of memory. */
+/* An undecodable object parsed from its text (a new reference). NULL for
+ * a decoded one, or when out of memory. */
 json_t *hpac_hpa_snapshot_object(const hpac_hpa_snapshot *s);
 
 #endif

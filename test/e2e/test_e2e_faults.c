@@ -350,6 +350,133 @@ static void test_e2e__status_conflict_is_retried(void **state)
     finish(&f);
 }
 
+#define HPA_STATUS_PATH "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web/status"
+
+/* The status writes of a run, in order. New reference. */
+static json_t *status_writes(fixture *f)
+{
+    json_t *writes = hpac_sim_writes(f->sim);
+    json_t *out = json_array();
+    size_t i;
+    json_t *w;
+    json_array_foreach(writes, i, w)
+    {
+        const char *path = json_string_value(json_object_get(w, "path"));
+        if (path && !strcmp(path, HPA_STATUS_PATH))
+            json_array_append(out, w);
+    }
+    json_decref(writes);
+    return out;
+}
+
+/* The status goes out as a merge patch guarded by the resourceVersion the
+ * sync read, naming every status key (null for those it leaves out), so
+ * that the stored status is exactly the new one, as after a PUT. */
+static void test_e2e__status_is_a_guarded_merge_patch(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    f.the_case = load_base();
+    start(&f, json_object_get(f.the_case, "objects"));
+    json_t *before = hpac_sim_get(f.sim, "hpa", "default", "web");
+    /* An old status with a key the new one leaves out. */
+    json_t *old = json_object_get(before, "status");
+    if (!old) {
+        old = json_object();
+        json_object_set_new(before, "status", old);
+    }
+    json_object_set_new(old, "currentMetrics",
+                        json_pack("[{s:s, s:{s:s, s:{s:i}}}]", "type", "Resource", "resource",
+                                  "name", "memory", "current", "averageUtilization", 7));
+    char err[256];
+    assert_int_equal(hpac_sim_put_object(hpac_sim_state_of(f.sim), "hpa", before, err,
+                                         sizeof(err)),
+                     0);
+    json_decref(before);
+    before = hpac_sim_get(f.sim, "hpa", "default", "web");
+    const char *rv =
+        json_string_value(json_object_get(json_object_get(before, "metadata"), "resourceVersion"));
+    assert_non_null(rv);
+
+    run(&f, NULL);
+    assert_int_equal(f.rc, 0);
+    json_t *writes = status_writes(&f);
+    assert_int_equal(json_array_size(writes), 1);
+    json_t *w = json_array_get(writes, 0);
+    assert_string_equal(json_string_value(json_object_get(w, "verb")), "PATCH");
+    assert_int_equal(json_integer_value(json_object_get(w, "code")), 200);
+    json_t *body = json_object_get(w, "body");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(body, "metadata"),
+                                                          "resourceVersion")),
+                        rv);
+    json_t *sent = json_object_get(body, "status");
+    static const char *const keys[] = {"observedGeneration", "lastScaleTime",  "currentReplicas",
+                                       "desiredReplicas",    "currentMetrics", "conditions"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (!json_object_get(sent, keys[i]))
+            fail_msg("the patch leaves out status.%s", keys[i]);
+    }
+    /* Stored: what was sent, without the nulls; the old memory metric is
+     * gone (this sync reports cpu only). */
+    json_t *want = json_deep_copy(sent);
+    const char *key;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe(want, tmp, key, value)
+    {
+        if (json_is_null(value))
+            json_object_del(want, key);
+    }
+    json_t *after = hpac_sim_get(f.sim, "hpa", "default", "web");
+    json_t *stored = json_object_get(after, "status");
+    if (!json_equal(stored, want)) {
+        char *a = json_dumps(stored, JSON_SORT_KEYS), *b = json_dumps(want, JSON_SORT_KEYS);
+        fail_msg("stored status %s, sent %s", a, b);
+    }
+    assert_int_equal(json_integer_value(json_object_get(stored, "desiredReplicas")), 5);
+    char *text = json_dumps(stored, 0);
+    assert_null(strstr(text, "memory"));
+    free(text);
+    json_decref(after);
+    json_decref(want);
+    json_decref(writes);
+    json_decref(before);
+    finish(&f);
+}
+
+/* A server that takes no merge patch on /status: the object is read again
+ * and PUT with its status replaced. */
+static void test_e2e__status_put_when_merge_patch_is_refused(void **state)
+{
+    (void)state;
+    static const int refusals[] = {415, 405};
+    for (size_t k = 0; k < sizeof(refusals) / sizeof(refusals[0]); k++) {
+        fixture f = {0};
+        f.the_case = load_base();
+        start(&f, json_object_get(f.the_case, "objects"));
+        hpac_sim_inject(f.sim, "PATCH", HPA_STATUS_PATH, refusals[k], NULL, 0);
+        run(&f, NULL);
+        assert_int_equal(f.rc, 0);
+        json_t *writes = status_writes(&f);
+        assert_int_equal(json_array_size(writes), 2);
+        json_t *refused = json_array_get(writes, 0), *put = json_array_get(writes, 1);
+        assert_string_equal(json_string_value(json_object_get(refused, "verb")), "PATCH");
+        assert_int_equal(json_integer_value(json_object_get(refused, "code")), refusals[k]);
+        assert_string_equal(json_string_value(json_object_get(put, "verb")), "PUT");
+        assert_int_equal(json_integer_value(json_object_get(put, "code")), 200);
+        /* The whole object went back. */
+        json_t *body = json_object_get(put, "body");
+        assert_non_null(json_object_get(body, "spec"));
+        json_t *after = hpac_sim_get(f.sim, "hpa", "default", "web");
+        assert_int_equal(
+            json_integer_value(json_object_get(json_object_get(after, "status"), "desiredReplicas")),
+            5);
+        json_decref(after);
+        json_decref(writes);
+        finish(&f);
+    }
+}
+
 static void test_e2e__dry_run_writes_nothing(void **state)
 {
     (void)state;
@@ -589,6 +716,8 @@ int main(void)
         cmocka_unit_test(test_e2e__hpa_with_wrong_types),
         cmocka_unit_test(test_e2e__scale_write_rejected),
         cmocka_unit_test(test_e2e__status_conflict_is_retried),
+        cmocka_unit_test(test_e2e__status_is_a_guarded_merge_patch),
+        cmocka_unit_test(test_e2e__status_put_when_merge_patch_is_refused),
         cmocka_unit_test(test_e2e__dry_run_writes_nothing),
         cmocka_unit_test(test_e2e__unreachable_server_exits_non_zero),
         cmocka_unit_test(test_e2e__unauthorized_exits_non_zero),

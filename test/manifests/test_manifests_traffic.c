@@ -264,8 +264,26 @@ static json_t *relay_stop(relay *r, char **error)
 
 /* ---- running hpac through it --------------------------------------------------- */
 
+/* A merge patch applied to nothing (RFC 7386): its members, less those it
+ * sets to null (deletions), at every level of objects. New reference. */
+static json_t *merge_patch_result(const json_t *patch)
+{
+    if (!json_is_object(patch))
+        return json_deep_copy(patch);
+    json_t *out = json_object();
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)patch, key, value)
+    {
+        if (!json_is_null(value))
+            json_object_set_new(out, key, merge_patch_result(value));
+    }
+    return out;
+}
+
 /* Adds every status hpac wrote (PUT or merge PATCH of .../status, as the
- * simulator recorded them) to `statuses` as documents for the validator. */
+ * simulator recorded them; a patch as the status it leaves) to `statuses`
+ * as documents for the validator. */
 static void collect_statuses(hpac_sim_server *sim, const char *label, json_t *statuses)
 {
     json_t *writes = hpac_sim_writes(sim);
@@ -278,14 +296,16 @@ static void collect_statuses(hpac_sim_server *sim, const char *label, json_t *st
         size_t n = path ? strlen(path) : 0;
         if (n < 7 || strcmp(path + n - 7, "/status") != 0 || !json_is_object(status))
             continue;
+        const char *verb = json_string_value(json_object_get(w, "verb"));
+        json_t *written = verb && !strcmp(verb, "PATCH") ? merge_patch_result(status)
+                                                         : json_incref(status);
         /* A spec the schema takes, so that only the status is judged. */
         json_t *object =
-            json_pack("{s:s, s:s, s:{s:s}, s:{s:{s:s, s:s, s:s}, s:i}, s:O}", "apiVersion",
+            json_pack("{s:s, s:s, s:{s:s}, s:{s:{s:s, s:s, s:s}, s:i}, s:o}", "apiVersion",
                       "hpac.io/v1", "kind", "HorizontalPodAutoscaler", "metadata", "name", "h",
                       "spec", "scaleTargetRef", "apiVersion", "apps/v1", "kind", "Deployment",
-                      "name", "web", "maxReplicas", 10, "status", status);
-        char *name =
-            hpac_format("%s#%zu(%s)", label, i, json_string_value(json_object_get(w, "verb")));
+                      "name", "web", "maxReplicas", 10, "status", written);
+        char *name = hpac_format("%s#%zu(%s)", label, i, verb ? verb : "?");
         hpac_test_add_doc(statuses, name, object);
         free(name);
     }
