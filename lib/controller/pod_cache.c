@@ -631,13 +631,23 @@ static int consider(hpac_pod_cache *c, uint32_t id, const hpac_selector *sel, id
     return vec_push(out, id);
 }
 
+/* Adds `id` to `out`: a pod known to satisfy the selector. */
+static int take(hpac_pod_cache *c, uint32_t id, id_vec *out)
+{
+    c->visited++;
+    return vec_push(out, id);
+}
+
 /* The posting lists to scan in `ns`: those of the =, == or in requirement
  * with the fewest pods, else the namespace's own list. Writes at most
  * `max` term ids (the largest value count of any requirement, at least 1).
- * Returns how many, 0 when nothing can match; *none_found tells. */
+ * Returns how many, 0 when nothing can match. *exact: every pod on those
+ * lists satisfies the whole selector (it has no other requirement), so
+ * none needs checking. */
 static size_t plan(const hpac_pod_cache *c, uint32_t ns, const hpac_selector *sel,
-                   uint32_t *best, uint32_t *scratch)
+                   uint32_t *best, uint32_t *scratch, bool *exact)
 {
+    *exact = false;
     size_t best_n = 0;
     uint64_t best_total = UINT64_MAX;
     size_t reqs = hpac_selector_requirement_count(sel);
@@ -666,8 +676,10 @@ static size_t plan(const hpac_pod_cache *c, uint32_t ns, const hpac_selector *se
             memcpy(best, scratch, n * sizeof(*best));
         }
     }
-    if (best_total != UINT64_MAX)
+    if (best_total != UINT64_MAX) {
+        *exact = reqs == 1;
         return best_n;
+    }
     uint32_t t = term_find(c, ns, 0, 0);
     if (t == NONE)
         return 0;
@@ -707,14 +719,15 @@ static int collect(hpac_pod_cache *c, const char *ns, const hpac_selector *sel, 
     uint32_t *scratch = malloc(most * sizeof(*scratch));
     if (!best || !scratch)
         goto out;
-    size_t n = plan(c, ns_id, sel, best, scratch);
+    bool exact;
+    size_t n = plan(c, ns_id, sel, best, scratch, &exact);
     for (size_t i = 0; i < n; i++) {
         /* The lists of one key's values are disjoint: a pod has one value
          * per key, so no pod is considered twice. */
         const hpac__postings *p = &c->terms[best[i]].pods;
         const uint32_t *ids = hpac__postings_ids(p);
         for (uint32_t j = 0; j < p->count; j++) {
-            if (consider(c, ids[j], sel, out) != 0)
+            if ((exact ? take(c, ids[j], out) : consider(c, ids[j], sel, out)) != 0)
                 goto out;
         }
     }
