@@ -16,6 +16,7 @@
 #include "kube/client.h"
 #include "kube/informer.h"
 #include "hpa/pod_metrics_scan.h"
+#include "hpa/scale_scan.h"
 #include "kube/kubeconfig.h"
 #include "metrics/metrics_batch.h"
 #include "metrics/metrics_client.h"
@@ -478,11 +479,23 @@ static void on_scale(void *ctx, const hpac_kube_response *resp)
     floor_run *r = s->run;
     s->call = NULL;
     count_response(r, resp);
-    const char *selector =
-        json_string_value(json_object_get(json_object_get(resp->body, "status"), "selector"));
+    /* Read as hpac reads it: the fast reader, the tree when it gives up
+     * (and, as hpac, a copy of the bytes kept for a write). */
+    hpac_scale scale = {0};
+    char *kept = resp->raw ? malloc(resp->raw_len + 1) : NULL;
+    if (kept)
+        memcpy(kept, resp->raw, resp->raw_len);
+    if (resp->raw && hpac_scale_scan(resp->raw, resp->raw_len, &scale) != HPAC_SCAN_OK) {
+        json_t *tree = json_loadb(resp->raw, resp->raw_len, 0, NULL);
+        if (tree)
+            hpac_scale_from_json(tree, &scale, NULL, 0);
+        json_decref(tree);
+    }
+    free(kept);
     cohort *c = s->cohort;
     s->cohort = NULL;
-    c->selectors[s->cohort_index] = selector ? hpac_strdup(selector) : NULL;
+    c->selectors[s->cohort_index] = scale.selector ? hpac_strdup(scale.selector) : NULL;
+    hpac_scale_clear(&scale);
     if (!c->selectors[s->cohort_index]) {
         r->errors++;
         sequence_done(s); /* no metrics to read */
@@ -499,7 +512,7 @@ static bool start_slot(slot *s, cohort *c)
     r->next = (r->next + 1) % r->target_count;
     r->started++;
     s->busy = true;
-    s->call = hpac_kube_request(r->kube, "GET", s->t->scale_path, NULL, NULL, on_scale, s);
+    s->call = hpac_kube_read(r->kube, s->t->scale_path, on_scale, s);
     if (!s->call) {
         r->errors++;
         s->busy = false;

@@ -8,6 +8,7 @@
 #include "hpa/labels.h"
 #include "hpa/metric_data.h"
 #include "hpa/quantity.h"
+#include "hpa/scale_scan.h"
 #include "hpa/snapshot.h"
 #include "hpa/sync.h"
 #include "metrics/metrics_batch.h"
@@ -56,7 +57,8 @@ struct hpac_reconcile {
     size_t pending;       /* parallel requests in flight (metrics, events) */
 
     char *scale_path;
-    json_t *scale_json;
+    char *scale_text; /* the Scale as read: the body of a scale write */
+    size_t scale_text_len;
     hpac_scale scale;
     char *scale_error;
     char *selector; /* the scale's, when usable */
@@ -194,7 +196,7 @@ static void release(hpac_reconcile *r)
     free(r->selector);
     free(r->scale_error);
     hpac_scale_clear(&r->scale);
-    json_decref(r->scale_json);
+    free(r->scale_text);
     free(r->scale_path);
     hpac_hpa_clear(&r->invalid);
     hpac_hpa_snapshot_unref(r->snapshot);
@@ -315,22 +317,55 @@ static void scale_failed(hpac_reconcile *r, const char *error)
     decide(r);
 }
 
+/* The Scale from its bytes: the fast reader, else the tree decoder with
+ * its errors (and the words the kube client uses for a body that is not
+ * JSON). 0, or -1 with the error in `err`. */
+static int scale_from_raw(hpac_reconcile *r, const hpac_kube_response *resp, char *err,
+                          size_t errsize)
+{
+    switch (hpac_scale_scan(resp->raw, resp->raw_len, &r->scale)) {
+    case HPAC_SCAN_OK:
+        return 0;
+    case HPAC_SCAN_NO_MEMORY:
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    case HPAC_SCAN_UNUSUAL:
+        break;
+    }
+    json_error_t jerr;
+    json_t *tree = json_loadb(resp->raw, resp->raw_len, 0, &jerr);
+    if (!tree) {
+        snprintf(err, errsize, "invalid JSON in response: %s", jerr.text);
+        return -1;
+    }
+    char why[512];
+    int rc = hpac_scale_from_json(tree, &r->scale, why, sizeof(why));
+    json_decref(tree);
+    if (rc)
+        snprintf(err, errsize, "invalid Scale from %s: %s", r->scale_path, why);
+    return rc;
+}
+
 static void on_scale_read(void *ctx, const hpac_kube_response *resp)
 {
     hpac_reconcile *r = ctx;
     r->call = NULL;
-    char err[512];
-    if (resp->error || !resp->body) {
+    char err[1024];
+    if (resp->error || !resp->raw || resp->raw_len == 0) {
         scale_failed(r, resp->error ? resp->error : "empty scale response");
         return;
     }
-    if (hpac_scale_from_json(resp->body, &r->scale, err, sizeof(err))) {
-        char *msg = hpac_format("invalid Scale from %s: %s", r->scale_path, err);
-        scale_failed(r, msg ? msg : err);
-        free(msg);
+    if (scale_from_raw(r, resp, err, sizeof(err))) {
+        scale_failed(r, err);
         return;
     }
-    r->scale_json = json_incref(resp->body);
+    r->scale_text = malloc(resp->raw_len);
+    if (!r->scale_text) {
+        scale_failed(r, "out of memory");
+        return;
+    }
+    memcpy(r->scale_text, resp->raw, resp->raw_len);
+    r->scale_text_len = resp->raw_len;
     start_pods(r);
 }
 
@@ -353,8 +388,7 @@ static void on_target_resolved(void *ctx, const char *resource, const char *erro
     free(ens);
     free(ename);
     if (r->scale_path)
-        r->call = hpac_kube_request(r->env->kube, "GET", r->scale_path, NULL, NULL, on_scale_read,
-                                    r);
+        r->call = hpac_kube_read(r->env->kube, r->scale_path, on_scale_read, r);
     if (!r->call)
         scale_failed(r, "unable to start the scale request");
 }
@@ -625,7 +659,7 @@ static void on_scale_written(void *ctx, const hpac_kube_response *resp)
 
 static void write_scale(hpac_reconcile *r)
 {
-    json_t *body = json_deep_copy(r->scale_json);
+    json_t *body = json_loadb(r->scale_text, r->scale_text_len, 0, NULL);
     json_t *spec = body ? json_object_get(body, "spec") : NULL;
     if (body && !json_is_object(spec)) {
         spec = json_object();

@@ -3,7 +3,6 @@
 #include "hpa/quantity.h"
 #include "util/timeutil.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
@@ -233,23 +232,10 @@ static int on_boolean(void *ctx, int value)
     return begin_value(ctx, V_SCALAR, NULL, 0);
 }
 
-/* The tree decoder's parser refuses integers beyond 64 bits and reals
- * beyond a double: give such documents to it. */
 static int on_number(void *ctx, const char *text, size_t len)
 {
-    char buf[SCALAR_MAX];
-    if (!scalar((const unsigned char *)text, len, buf))
+    if (!hpac_scan_number_fits(text, len))
         return 0;
-    errno = 0;
-    if (strpbrk(buf, ".eE")) {
-        double d = strtod(buf, NULL);
-        if (errno == ERANGE && (d > 1.0 || d < -1.0))
-            return 0;
-    } else {
-        (void)strtoll(buf, NULL, 10);
-        if (errno == ERANGE)
-            return 0;
-    }
     return begin_value(ctx, V_SCALAR, NULL, 0);
 }
 
@@ -399,21 +385,10 @@ void hpac_scanned_pod_metrics_clear(hpac_scanned_pod_metrics *m)
     memset(m, 0, sizeof(*m));
 }
 
-static bool has_unicode_escape(const char *text, size_t len)
-{
-    for (const char *p = text; (p = memchr(p, '\\', len - (size_t)(p - text))) != NULL; p++) {
-        if ((size_t)(p - text) + 1 < len && p[1] == 'u')
-            return true;
-    }
-    return false;
-}
-
 hpac_scan_result hpac_pod_metrics_scan(const char *text, size_t len, hpac_scanned_pod_metrics *out)
 {
     memset(out, 0, sizeof(*out));
-    /* yajl turns a lone surrogate into '?' where the tree decoder fails:
-     * escapes go to the tree (metrics-server writes none). */
-    if (len == 0 || has_unicode_escape(text, len))
+    if (len == 0 || hpac_scan_has_unicode_escape(text, len))
         return HPAC_SCAN_UNUSUAL;
     scan s = {.out = out};
     yajl_handle h = yajl_alloc(&CALLBACKS, NULL, &s);

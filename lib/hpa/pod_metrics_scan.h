@@ -10,6 +10,7 @@
 #ifndef HPAC_HPA_POD_METRICS_SCAN_H
 #define HPAC_HPA_POD_METRICS_SCAN_H
 
+#include "hpa/json_scan.h"
 #include "hpa/labels.h"
 #include "hpa/metric_data.h"
 
@@ -42,12 +43,6 @@ typedef struct hpac_scanned_pod_metrics {
     hpac_scanned_pod *items;
     size_t count, cap;
 } hpac_scanned_pod_metrics;
-
-typedef enum hpac_scan_result {
-    HPAC_SCAN_OK = 0,
-    HPAC_SCAN_UNUSUAL = 1, /* read it with the tree decoder */
-    HPAC_SCAN_NO_MEMORY = -1,
-} hpac_scan_result;
 
 /* Reads `len` bytes of a PodMetricsList. On anything but HPAC_SCAN_OK,
  * `out` is left empty. */
