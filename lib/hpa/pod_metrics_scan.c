@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_parse.h>
 
 /* Deeper than any PodMetrics: give the rare document to the tree decoder,
  * which has its own limit. */
@@ -106,15 +105,11 @@ static bool scalar(const unsigned char *text, size_t len, char *buf)
     return true;
 }
 
+/* The text has no NUL (the parser gave up on those). */
 static char *copy(scan *s, const unsigned char *text, size_t len)
 {
-    char *c = malloc(len + 1);
-    if (!c) {
-        s->no_memory = true;
-        return NULL;
-    }
-    memcpy(c, text, len);
-    c[len] = '\0';
+    char *c = strndup((const char *)text, len);
+    s->no_memory = s->no_memory || !c;
     return c;
 }
 
@@ -213,47 +208,32 @@ static int begin_value(scan *s, value_kind kind, const unsigned char *text, size
     return 0;
 }
 
-/* ---- yajl's callbacks ----------------------------------------------------- */
+/* ---- the parser's handlers ------------------------------------------------- */
 
-static int on_null(void *ctx)
+static int on_value(void *ctx, hpac_scan_value kind, const unsigned char *text, size_t len)
 {
-    /* A null where a value is read: the tree decoder's absent-or-null
-     * rules decide. */
     scan *s = ctx;
-    bool read = s->depth == 0 || (top(s)->kind != F_SKIP &&
-                                  (top(s)->kind == F_ITEMS || top(s)->kind == F_CONTAINERS ||
-                                   top(s)->next != E_SKIP));
-    return read ? 0 : begin_value(s, V_SCALAR, NULL, 0);
-}
-
-static int on_boolean(void *ctx, int value)
-{
-    (void)value;
-    return begin_value(ctx, V_SCALAR, NULL, 0);
-}
-
-static int on_number(void *ctx, const char *text, size_t len)
-{
-    if (!hpac_scan_number_fits(text, len))
-        return 0;
-    return begin_value(ctx, V_SCALAR, NULL, 0);
-}
-
-static int on_string(void *ctx, const unsigned char *text, size_t len)
-{
-    if (memchr(text, '\0', len))
-        return 0;
-    return begin_value(ctx, V_STRING, text, len);
-}
-
-static int on_start_map(void *ctx)
-{
-    return begin_value(ctx, V_MAP, NULL, 0);
-}
-
-static int on_start_array(void *ctx)
-{
-    return begin_value(ctx, V_ARRAY, NULL, 0);
+    switch (kind) {
+    case HPAC_SCAN_NULL: {
+        /* A null where a value is read: the tree decoder's absent-or-null
+         * rules decide. */
+        bool read = s->depth == 0 ||
+                    (top(s)->kind != F_SKIP &&
+                     (top(s)->kind == F_ITEMS || top(s)->kind == F_CONTAINERS ||
+                      top(s)->next != E_SKIP));
+        return read ? 0 : begin_value(s, V_SCALAR, NULL, 0);
+    }
+    case HPAC_SCAN_BOOLEAN:
+    case HPAC_SCAN_NUMBER:
+        return begin_value(s, V_SCALAR, NULL, 0);
+    case HPAC_SCAN_STRING:
+        return begin_value(s, V_STRING, text, len);
+    case HPAC_SCAN_MAP:
+        return begin_value(s, V_MAP, NULL, 0);
+    case HPAC_SCAN_ARRAY:
+        return begin_value(s, V_ARRAY, NULL, 0);
+    }
+    return 0;
 }
 
 /* Marks a key of interest as seen; false when it was already. */
@@ -265,52 +245,45 @@ static bool first_time(frame *f, unsigned bit)
     return true;
 }
 
-static bool is_key(const unsigned char *key, size_t len, const char *name)
-{
-    return strlen(name) == len && memcmp(key, name, len) == 0;
-}
-
-static int on_map_key(void *ctx, const unsigned char *key, size_t len)
+static int on_key(void *ctx, const unsigned char *key, size_t len)
 {
     scan *s = ctx;
-    if (memchr(key, '\0', len))
-        return 0;
     frame *f = top(s);
     f->next = E_SKIP;
     switch (f->kind) {
     case F_ROOT:
-        if (is_key(key, len, "items")) {
+        if (hpac_scan_is_key(key, len, "items")) {
             if (!first_time(f, 1))
                 return 0;
             f->next = E_ITEMS;
         }
         return 1;
     case F_ITEM:
-        if (is_key(key, len, "metadata"))
+        if (hpac_scan_is_key(key, len, "metadata"))
             f->next = E_META;
-        else if (is_key(key, len, "timestamp"))
+        else if (hpac_scan_is_key(key, len, "timestamp"))
             f->next = E_TIMESTAMP;
-        else if (is_key(key, len, "window"))
+        else if (hpac_scan_is_key(key, len, "window"))
             f->next = E_WINDOW;
-        else if (is_key(key, len, "containers"))
+        else if (hpac_scan_is_key(key, len, "containers"))
             f->next = E_CONTAINERS;
         return f->next == E_SKIP || first_time(f, 1u << f->next);
     case F_META:
-        if (is_key(key, len, "name"))
+        if (hpac_scan_is_key(key, len, "name"))
             f->next = E_POD_NAME;
-        else if (is_key(key, len, "labels"))
+        else if (hpac_scan_is_key(key, len, "labels"))
             f->next = E_LABELS;
         return f->next == E_SKIP || first_time(f, 1u << f->next);
     case F_CONTAINER:
-        if (is_key(key, len, "name"))
+        if (hpac_scan_is_key(key, len, "name"))
             f->next = E_CONTAINER_NAME;
-        else if (is_key(key, len, "usage"))
+        else if (hpac_scan_is_key(key, len, "usage"))
             f->next = E_USAGE;
         return f->next == E_SKIP || first_time(f, 1u << f->next);
     case F_LABELS: {
         const hpac_labels *l = &item(s)->labels;
         for (size_t i = 0; i < l->count; i++) {
-            if (is_key(key, len, l->items[i].key))
+            if (hpac_scan_is_key(key, len, l->items[i].key))
                 return 0; /* a duplicate: the tree keeps the last one */
         }
         s->key = copy(s, key, len);
@@ -320,7 +293,7 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
     case F_USAGE: {
         const hpac_scanned_container *c = container(s);
         for (size_t i = 0; i < c->usage_count; i++) {
-            if (is_key(key, len, c->usage[i].resource))
+            if (hpac_scan_is_key(key, len, c->usage[i].resource))
                 return 0;
         }
         s->key = copy(s, key, len);
@@ -351,17 +324,7 @@ static int on_end(void *ctx)
     return 1;
 }
 
-static const yajl_callbacks CALLBACKS = {
-    .yajl_null = on_null,
-    .yajl_boolean = on_boolean,
-    .yajl_number = on_number,
-    .yajl_string = on_string,
-    .yajl_start_map = on_start_map,
-    .yajl_map_key = on_map_key,
-    .yajl_end_map = on_end,
-    .yajl_start_array = on_start_array,
-    .yajl_end_array = on_end,
-};
+static const hpac_scan_handlers HANDLERS = {on_value, on_key, on_end};
 
 /* ---- the API ---------------------------------------------------------------- */
 
@@ -388,20 +351,13 @@ void hpac_scanned_pod_metrics_clear(hpac_scanned_pod_metrics *m)
 hpac_scan_result hpac_pod_metrics_scan(const char *text, size_t len, hpac_scanned_pod_metrics *out)
 {
     memset(out, 0, sizeof(*out));
-    if (len == 0 || hpac_scan_has_unicode_escape(text, len))
-        return HPAC_SCAN_UNUSUAL;
     scan s = {.out = out};
-    yajl_handle h = yajl_alloc(&CALLBACKS, NULL, &s);
-    if (!h)
-        return HPAC_SCAN_NO_MEMORY;
-    bool ok = yajl_parse(h, (const unsigned char *)text, len) == yajl_status_ok &&
-              yajl_complete_parse(h) == yajl_status_ok && s.saw_items && s.depth == 0;
-    yajl_free(h);
+    hpac_scan_result r = hpac_scan_parse(text, len, &HANDLERS, &s);
     free(s.key);
-    if (ok)
+    if (r == HPAC_SCAN_OK && s.saw_items && s.depth == 0)
         return HPAC_SCAN_OK;
     hpac_scanned_pod_metrics_clear(out);
-    return s.no_memory ? HPAC_SCAN_NO_MEMORY : HPAC_SCAN_UNUSUAL;
+    return s.no_memory || r == HPAC_SCAN_NO_MEMORY ? HPAC_SCAN_NO_MEMORY : HPAC_SCAN_UNUSUAL;
 }
 
 int hpac_pod_usage_of_scanned(const hpac_scanned_pod *pod, const char *resource,

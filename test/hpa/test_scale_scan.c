@@ -8,7 +8,6 @@
 #include "hpa/metric_data.h"
 #include "hpa/scale_scan.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,16 +59,10 @@ static char **corpus_bodies(size_t *count)
 {
     char **bodies = NULL;
     *count = 0;
-    DIR *dir = opendir(HPAC_CASES_DIR "/upstream");
-    if (!dir)
-        fail_msg("the acceptance corpus is missing: %s", HPAC_CASES_DIR "/upstream");
-    struct dirent *de;
-    while ((de = readdir(dir)) != NULL) {
-        if (!strstr(de->d_name, ".json"))
-            continue;
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/upstream/%s", HPAC_CASES_DIR, de->d_name);
-        json_t *c = json_load_file(path, 0, NULL);
+    size_t path_count;
+    char **paths = hpac_test_case_paths("upstream", &path_count);
+    for (size_t p = 0; p < path_count; p++) {
+        json_t *c = hpac_test_load_json(paths[p]);
         size_t i;
         json_t *t;
         json_array_foreach(json_object_get(json_object_get(c, "objects"), "targets"), i, t)
@@ -93,7 +86,7 @@ static char **corpus_bodies(size_t *count)
         }
         json_decref(c);
     }
-    closedir(dir);
+    hpac_test_free_paths(paths, path_count);
     assert_true(*count > 40);
     return bodies;
 }
@@ -190,40 +183,10 @@ static void test_scale_scan__odd_shapes(void **state)
 static void test_scale_scan__random_edits(void **state)
 {
     (void)state;
-    static const char ALPHABET[] = "{}[]\",:\\0123456789.eE-+abcnulltrue \x01\xc3\xa9";
     size_t n;
     char **bodies = corpus_bodies(&n);
-    unsigned seed = 4242;
-    size_t accepted = 0, total = 0;
-    for (int round = 0; round < 20000; round++) {
-        const char *base = bodies[(size_t)rand_r(&seed) % n];
-        size_t len = strlen(base);
-        char *text = malloc(len + 8);
-        assert_non_null(text);
-        memcpy(text, base, len + 1);
-        int edits = 1 + rand_r(&seed) % 3;
-        for (int e = 0; e < edits && len > 0; e++) {
-            size_t at = (size_t)rand_r(&seed) % len;
-            char c = ALPHABET[(size_t)rand_r(&seed) % (sizeof(ALPHABET) - 1)];
-            switch (rand_r(&seed) % 3) {
-            case 0: /* replace */
-                text[at] = c;
-                break;
-            case 1: /* delete */
-                memmove(text + at, text + at + 1, len - at);
-                len--;
-                break;
-            default: /* insert */
-                memmove(text + at + 1, text + at, len - at + 1);
-                text[at] = c;
-                len++;
-                break;
-            }
-        }
-        accepted += check_body(text, len);
-        total++;
-        free(text);
-    }
+    size_t total = 20000;
+    size_t accepted = hpac_test_random_edits(bodies, n, (int)total, 4242, check_body);
     for (size_t i = 0; i < n; i++)
         free(bodies[i]);
     free(bodies);

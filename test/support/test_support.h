@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,5 +39,11 @@ typedef struct hpac_test_outcome {
  * it matches, else 0 with the first difference described in `why`. */
 int hpac_test_check_expect(const json_t *expect, const hpac_test_outcome *outcome, char *why,
                            size_t whysize);
+
+/* Edits one of `bodies` at random, one to three bytes at a time (replace,
+ * delete, insert: JSON's own characters and a few others), `rounds` times,
+ * and hands each edited text to `check`. Returns how many it accepted. */
+size_t hpac_test_random_edits(char *const *bodies, size_t count, int rounds, unsigned seed,
+                              bool (*check)(const char *text, size_t len));
 
 #endif
