@@ -116,8 +116,3 @@ hpac_scan_result hpac_scan_parse(const char *text, size_t len, const hpac_scan_h
     yajl_free(y);
     return ok ? HPAC_SCAN_OK : HPAC_SCAN_UNUSUAL;
 }
-
-bool hpac_scan_is_key(const unsigned char *key, size_t len, const char *name)
-{
-    return strlen(name) == len && memcmp(key, name, len) == 0;
-}

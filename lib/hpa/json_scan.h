@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef enum hpac_scan_result {
     HPAC_SCAN_OK = 0,
@@ -45,7 +46,11 @@ typedef struct hpac_scan_handlers {
 hpac_scan_result hpac_scan_parse(const char *text, size_t len, const hpac_scan_handlers *h,
                                  void *ctx);
 
-/* True when the `len` bytes of a map key are `name`. */
-bool hpac_scan_is_key(const unsigned char *key, size_t len, const char *name);
+/* True when the `len` bytes of a map key are `name`. Inline: the readers
+ * ask it for every key they meet, several times over. */
+static inline bool hpac_scan_is_key(const unsigned char *key, size_t len, const char *name)
+{
+    return strlen(name) == len && memcmp(key, name, len) == 0;
+}
 
 #endif
