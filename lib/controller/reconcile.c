@@ -318,8 +318,7 @@ static void scale_failed(hpac_reconcile *r, const char *error)
 }
 
 /* The Scale from its bytes: the fast reader, else the tree decoder with
- * its errors (and the words the kube client uses for a body that is not
- * JSON). 0, or -1 with the error in `err`. */
+ * its errors. 0, or -1 with the error in `err`. */
 static int scale_from_raw(hpac_reconcile *r, const hpac_kube_response *resp, char *err,
                           size_t errsize)
 {
@@ -332,12 +331,9 @@ static int scale_from_raw(hpac_reconcile *r, const hpac_kube_response *resp, cha
     case HPAC_SCAN_UNUSUAL:
         break;
     }
-    json_error_t jerr;
-    json_t *tree = json_loadb(resp->raw, resp->raw_len, 0, &jerr);
-    if (!tree) {
-        snprintf(err, errsize, "invalid JSON in response: %s", jerr.text);
+    json_t *tree = hpac_kube_raw_json(resp, err, errsize);
+    if (!tree)
         return -1;
-    }
     char why[512];
     int rc = hpac_scale_from_json(tree, &r->scale, why, sizeof(why));
     json_decref(tree);

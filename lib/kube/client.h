@@ -101,6 +101,11 @@ hpac_kube_call *hpac_kube_write(hpac_kube *k, const char *verb, const char *path
 hpac_kube_call *hpac_kube_read(hpac_kube *k, const char *path_and_query, hpac_kube_done_fn done,
                                void *ctx);
 
+/* The JSON tree of such a body, for when the fast reader gave up: a new
+ * reference, or NULL with the words a decoded request would have had
+ * ("invalid JSON in response: ...") in `err`. */
+json_t *hpac_kube_raw_json(const hpac_kube_response *resp, char *err, size_t errsize);
+
 /* Stops a pending request; `done` is not called. NULL, or the call whose
  * `done` is running: no-op. */
 void hpac_kube_cancel(hpac_kube_call *c);

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How a 2xx body that is not JSON is reported, decoded or read raw. */
+#define INVALID_JSON "invalid JSON in response: "
+
 /* A server message quoted in errors is cut here. */
 #define SERVER_MESSAGE_MAX 256
 
@@ -135,7 +138,7 @@ int hpac__kube_decode(const char *verb, const char *url, const hpac_http_respons
 
     if (success) {
         if (resp->body_len > 0 && expect_body && !out->body) {
-            out->error = hpac_format("invalid JSON in response: %s", jerr.text);
+            out->error = hpac_format(INVALID_JSON "%s", jerr.text);
             if (!out->error)
                 goto out;
         }
@@ -217,4 +220,13 @@ void hpac__kube_deliver(const hpac__kube_op *op, const hpac_http_response *resp,
     deliver(target, &out);
     if (rc == 0)
         hpac__kube_result_clear(&r);
+}
+
+json_t *hpac_kube_raw_json(const hpac_kube_response *resp, char *err, size_t errsize)
+{
+    json_error_t jerr;
+    json_t *tree = json_loadb(resp->raw, resp->raw_len, 0, &jerr);
+    if (!tree)
+        snprintf(err, errsize, INVALID_JSON "%s", jerr.text);
+    return tree;
 }

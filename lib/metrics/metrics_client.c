@@ -127,8 +127,7 @@ static const char *api_name(hpac_metric_type type)
 }
 
 /* A PodMetricsList read as bytes: the fast reader, else the tree decoder
- * with its errors (and the words the client uses for a body that is not
- * JSON). */
+ * with its errors. */
 static int usage_from_raw(const hpac_kube_response *resp, const char *resource,
                           hpac_pod_usage_list *out, char *err, size_t errsize)
 {
@@ -147,12 +146,9 @@ static int usage_from_raw(const hpac_kube_response *resp, const char *resource,
     case HPAC_SCAN_UNUSUAL:
         break;
     }
-    json_error_t jerr;
-    json_t *tree = json_loadb(resp->raw, resp->raw_len, 0, &jerr);
-    if (!tree) {
-        snprintf(err, errsize, "invalid JSON in response: %s", jerr.text);
+    json_t *tree = hpac_kube_raw_json(resp, err, errsize);
+    if (!tree)
         return -1;
-    }
     int rc = hpac_pod_usage_from_json(tree, resource, out, err, errsize);
     json_decref(tree);
     return rc;
